@@ -1,0 +1,311 @@
+"""The ``ragbox.toml`` config file, parsed into frozen pydantic models in one place.
+
+Servers and the agent share these models. Relative paths in the file (document
+folders, OpenAPI specs, SQLite files, the data directory) are resolved against
+the folder that holds the config file, so a config works from any working
+directory. Secrets are never read from the file: a section names the environment
+variable that holds each one, and the entry point passes the environment in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from connectors.errors import ConfigError
+
+__all__ = [
+    "ApiAuth",
+    "ApiSource",
+    "Config",
+    "DatabaseSource",
+    "DocumentsSource",
+    "EmbeddingsConfig",
+    "LLMConfig",
+    "McpServerSource",
+    "SqlExample",
+    "find_config_path",
+    "load_config",
+    "parse_config",
+]
+
+SOURCE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+"""Source names become tool-name prefixes, so they are short snake_case words."""
+
+
+class _Section(BaseModel):
+    """Frozen, keyword-only, and strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _base_dir(info: ValidationInfo) -> Path:
+    return Path((info.context or {}).get("base_dir", "."))
+
+
+def _resolve(path: Path, info: ValidationInfo) -> Path:
+    path = path.expanduser()
+    return path if path.is_absolute() else (_base_dir(info) / path).resolve()
+
+
+def _secret(env: Mapping[str, str], name: str, what: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise ConfigError(f"{what} needs the environment variable {name}; set it and try again.")
+    return value
+
+
+class LLMConfig(_Section):
+    """The agent's LLM."""
+
+    provider: str = Field("ollama", description="ollama | openai (any OpenAI-compatible server)")
+    model: str = "qwen2.5:7b-instruct"
+    router_model: str | None = Field(None, description="A smaller model for routing, if any.")
+    host: str = "http://127.0.0.1:11434"
+    api_key_env: str | None = Field(None, description="Environment variable holding an API key.")
+    timeout_s: float = Field(120.0, gt=0, le=3600)
+    temperature: float = Field(0.0, ge=0, le=2)
+    num_ctx: int | None = Field(None, ge=512)
+    keep_alive: str | None = None
+
+
+class EmbeddingsConfig(_Section):
+    """Which embedder turns text into vectors (documents and the agent's router)."""
+
+    provider: str = Field("default", description="default | ollama | hashing")
+    model: str | None = None
+    host: str | None = None
+    models_dir: Path | None = Field(
+        None, description="Folder holding all-MiniLM-L6-v2/onnx/ (default: Chroma's cache)."
+    )
+
+    @field_validator("models_dir")
+    @classmethod
+    def _resolve_models_dir(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _resolve(value, info)
+
+
+class _Source(_Section):
+    name: Annotated[str, Field(pattern=SOURCE_NAME)]
+    description: str = ""
+    examples: list[str] = Field(
+        default_factory=list, description="Example questions this source answers (for routing)."
+    )
+
+
+class DocumentsSource(_Source):
+    """A set of document folders, indexed into the vector store."""
+
+    paths: list[Path] = Field(min_length=1)
+    include: list[str] = Field(
+        default_factory=lambda: ["**/*"], description="Glob patterns, relative to each path."
+    )
+    exclude: list[str] = Field(default_factory=list)
+
+    @field_validator("paths")
+    @classmethod
+    def _resolve_paths(cls, value: list[Path], info: ValidationInfo) -> list[Path]:
+        return [_resolve(p, info) for p in value]
+
+
+class SqlExample(_Section):
+    """A question with its SQL: few-shot material for text-to-SQL."""
+
+    question: str
+    sql: str
+
+
+class DatabaseSource(_Source):
+    """A database reached through a SQLAlchemy URL, read-only."""
+
+    url: str | None = Field(None, description="SQLAlchemy URL without a password.")
+    url_env: str | None = Field(None, description="Environment variable holding the URL.")
+    tables: list[str] | None = Field(None, description="Allow-list of tables; None allows all.")
+    max_rows: int = Field(200, ge=1, le=10_000)
+    timeout_s: float = Field(5.0, gt=0, le=300)
+    max_cell_chars: int = Field(1_000, ge=16, le=1_000_000)
+    sql_examples: list[SqlExample] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> DatabaseSource:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of 'url' or 'url_env'")
+        return self
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a SQLAlchemy URL: {exc}") from None
+        if url.password:
+            raise ValueError(
+                "the URL holds a password; put the whole URL in an environment variable "
+                "and name it with 'url_env'"
+            )
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            url = url.set(database=str(_resolve(Path(url.database), info)))
+        return url.render_as_string(hide_password=False)
+
+    def resolve_url(self, env: Mapping[str, str]) -> str:
+        """The URL to connect with, reading ``url_env`` from ``env`` when set."""
+        if self.url is not None:
+            return self.url
+        assert self.url_env is not None
+        return _secret(env, self.url_env, f"Database '{self.name}'")
+
+
+class ApiAuth(_Section):
+    """How to authenticate to an API; the secret always comes from ``*_env``."""
+
+    type: Literal["bearer", "header", "query", "basic"]
+    token_env: str | None = Field(None, description="bearer/header/query: variable holding the key")
+    name: str | None = Field(None, description="header/query: the header or parameter name")
+    username_env: str | None = None
+    password_env: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> ApiAuth:
+        needs = {
+            "bearer": ["token_env"],
+            "header": ["token_env", "name"],
+            "query": ["token_env", "name"],
+            "basic": ["username_env", "password_env"],
+        }[self.type]
+        missing = [key for key in needs if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"auth type '{self.type}' needs {', '.join(missing)}")
+        return self
+
+
+class ApiSource(_Source):
+    """An HTTP API described by an OpenAPI 3 spec."""
+
+    openapi: str = Field(description="Path or URL of the OpenAPI spec (YAML or JSON).")
+    base_url: str
+    methods: list[str] = Field(default_factory=lambda: ["GET"])
+    include: list[str] = Field(default_factory=list, description="operationIds or tags to keep")
+    exclude: list[str] = Field(default_factory=list, description="operationIds or tags to drop")
+    auth: ApiAuth | None = None
+    timeout_s: float = Field(10.0, gt=0, le=300)
+    max_response_bytes: int = Field(200_000, ge=1_000, le=50_000_000)
+    headers: dict[str, str] = Field(default_factory=dict, description="Static, non-secret headers.")
+
+    @field_validator("methods")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [m.upper() for m in value]
+
+    @field_validator("openapi")
+    @classmethod
+    def _resolve_spec(cls, value: str, info: ValidationInfo) -> str:
+        if re.match(r"^https?://", value):
+            return value
+        return str(_resolve(Path(value), info))
+
+
+class McpServerSource(_Source):
+    """Another MCP server the agent may route to, by command (stdio) or URL (HTTP)."""
+
+    command: list[str] | None = None
+    url: str | None = None
+    token_env: str | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerSource:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give exactly one of 'command' or 'url'")
+        return self
+
+
+class Config(_Section):
+    """The whole ``ragbox.toml``."""
+
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    embeddings: EmbeddingsConfig = Field(default_factory=EmbeddingsConfig)
+    data_dir: Path = Field(Path(".ragbox"), description="Indexes and manifests live here.")
+    documents: list[DocumentsSource] = Field(default_factory=list)
+    databases: list[DatabaseSource] = Field(default_factory=list)
+    apis: list[ApiSource] = Field(default_factory=list)
+    mcp_servers: list[McpServerSource] = Field(default_factory=list)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _resolve_data_dir(cls, value: Path, info: ValidationInfo) -> Path:
+        return _resolve(value, info)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources():
+            if source.name in seen:
+                raise ValueError(f"source name '{source.name}' is used twice; names must be unique")
+            seen.add(source.name)
+        return self
+
+    def sources(self) -> list[_Source]:
+        """Every configured source, in file order within each kind."""
+        return [*self.documents, *self.databases, *self.apis, *self.mcp_servers]
+
+
+def _describe(error: ValidationError, origin: str) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(
+            f"[{part}]" if isinstance(part, int) else str(part) for part in item["loc"]
+        ).replace(".[", "[")
+        if item["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{where}'; check its spelling against the README")
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            lines.append(f"'{where}': {message}" if where else message)
+    return f"{origin}: " + "; ".join(lines)
+
+
+def parse_config(data: Mapping[str, Any], *, base_dir: Path, origin: str = "config") -> Config:
+    """Validate already-parsed TOML data; relative paths resolve against ``base_dir``."""
+    try:
+        return Config.model_validate(dict(data), context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from None
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    """``--config``, else ``RAGBOX_CONFIG``, else ``./ragbox.toml``."""
+    return Path(explicit or env.get("RAGBOX_CONFIG") or "ragbox.toml")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a ``ragbox.toml``."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"No config file at {path}; pass --config FILE or set RAGBOX_CONFIG."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return parse_config(data, base_dir=path.resolve().parent, origin=str(path))

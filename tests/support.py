@@ -1,0 +1,86 @@
+"""Helpers shared by tests: free ports, server subprocesses, environment lookups."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need(reason: str) -> None:
+    """Skip locally when an outside part is missing; in CI, fail instead."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI must run this test)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers, the process dies, or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{out}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+@contextlib.contextmanager
+def running(
+    args: Sequence[str], *, ready_url: str, env: dict[str, str] | None = None, timeout: float = 60.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``args`` as a subprocess until the block ends; ready when ``ready_url`` answers."""
+    proc = subprocess.Popen(
+        list(args),
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_http(ready_url, proc, timeout)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def mcp_http_server(
+    *server_args: str, env: dict[str, str] | None = None, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """``python -m servers ARGS --transport http`` on a free port; yields the base URL."""
+    port = free_port()
+    args = [sys.executable, "-m", "servers", *server_args, "--transport", "http",
+            "--host", host, "--port", str(port)]
+    with running(args, ready_url=f"http://127.0.0.1:{port}/healthz", env=env):
+        yield f"http://127.0.0.1:{port}"
