@@ -26,3 +26,22 @@ def models_dir() -> Path:
     if not (path / "all-MiniLM-L6-v2" / "onnx" / "model.onnx").is_file():
         need(f"no MiniLM model under {path}; set RAGBOX_MODELS_DIR")
     return path
+
+
+@pytest.fixture(scope="session")
+def acme_pg(pg_url: str) -> str:
+    """``pg_url`` loaded with the demo sales data."""
+    from tests.support import copy_acme_to
+
+    copy_acme_to(pg_url)
+    return pg_url
+
+
+@pytest.fixture
+def acme_sqlite(tmp_path: Path) -> Path:
+    """A private copy of the demo sales database, free to be attacked."""
+    import shutil
+
+    from tests.support import ACME_DB
+
+    return Path(shutil.copy(ACME_DB, tmp_path / "acme.db"))

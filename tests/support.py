@@ -84,3 +84,51 @@ def mcp_http_server(
             "--host", host, "--port", str(port)]
     with running(args, ready_url=f"http://127.0.0.1:{port}/healthz", env=env):
         yield f"http://127.0.0.1:{port}"
+
+
+ACME_DB = EXAMPLES / "acme" / "acme.db"
+
+
+def data_digest(url: str) -> tuple[tuple[str, ...], dict[str, int], str]:
+    """(table names, row counts, sha256 of every row): equal data gives equal results."""
+    import hashlib
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            metadata = sa.MetaData()
+            metadata.reflect(conn)
+            digest = hashlib.sha256()
+            counts = {}
+            for name in sorted(metadata.tables):
+                table = metadata.tables[name]
+                rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns or table.columns)).all()
+                counts[name] = len(rows)
+                digest.update(name.encode() + repr(rows).encode())
+            return tuple(sorted(metadata.tables)), counts, digest.hexdigest()
+    finally:
+        engine.dispose()
+
+
+def copy_acme_to(url: str) -> None:
+    """Replace the tables at ``url`` with the demo sales data (for PostgreSQL tests)."""
+    import sqlalchemy as sa
+
+    source = sa.create_engine(f"sqlite:///{ACME_DB}")
+    target = sa.create_engine(url)
+    metadata = sa.MetaData()
+    with source.connect() as src:
+        metadata.reflect(src)
+        with target.begin() as dst:
+            metadata.drop_all(dst)
+            metadata.create_all(dst)
+            for table in metadata.sorted_tables:
+                rows = [dict(r._mapping) for r in src.execute(sa.select(table))]
+                if rows:
+                    dst.execute(table.insert(), rows)
+            dst.execute(sa.text("COMMENT ON TABLE customers IS 'Companies that buy from Acme'"))
+            dst.execute(sa.text("ANALYZE"))
+    source.dispose()
+    target.dispose()

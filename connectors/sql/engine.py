@@ -1,0 +1,338 @@
+"""A read-only SQL database: list tables, describe one, run a guarded query.
+
+Each call passes four layers, each of which holds on its own:
+
+1. the sqlglot guard (``guard.py``) checks the statement and clamps its LIMIT;
+2. the connection is read-only at the database level (``readonly.py``);
+3. rows, cell sizes and time are bounded here;
+4. every statement runs in a transaction that is rolled back, never committed.
+
+Identifiers are never pasted into SQL text: table names come from SQLAlchemy's
+inspector and queries about them are built by SQLAlchemy, values are bound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import re
+import time
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from connectors.config import DatabaseSource
+from connectors.errors import SqlError, SqlExecutionError, SqlRefused, SqlTimeout
+from connectors.sql.guard import guard_sql, sqlglot_dialect
+from connectors.sql.readonly import backend_for
+
+__all__ = [
+    "ColumnInfo",
+    "Limits",
+    "QueryResult",
+    "SqlDatabase",
+    "TableDescription",
+    "TableInfo",
+]
+
+Cell = str | int | float | bool | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Limits:
+    """The most a single call may cost. Callers may lower these, never raise them."""
+
+    max_rows: int = 200
+    timeout_s: float = 5.0
+    max_cell_chars: int = 1_000
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    row_count: int | None  # exact for SQLite, an estimate for PostgreSQL, None if unknown
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str
+    nullable: bool
+    primary_key: bool
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class TableDescription:
+    name: str
+    columns: tuple[ColumnInfo, ...]
+    foreign_keys: tuple[str, ...]  # "col -> table.col"
+    sample_rows: tuple[tuple[Cell, ...], ...]
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    truncated: bool  # more rows existed than were returned
+    elapsed_ms: float
+    sql: str  # what actually ran: the guard's rendering of the caller's SQL
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+
+def _cell(value: Any, max_chars: int) -> Cell:
+    """A JSON-safe, size-capped copy of one value."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"<{len(bytes(value))} bytes>"
+    if isinstance(value, dt.date | dt.time | dt.datetime):
+        text = value.isoformat()
+    elif isinstance(value, uuid.UUID):
+        text = str(value)
+    else:
+        text = value if isinstance(value, str) else str(value)
+    if len(text) > max_chars:
+        return f"{text[:max_chars]}… [cut: {len(text) - max_chars} more chars]"
+    return text
+
+
+_DDL_COMMENT = re.compile(r"^\s*\"?(\w+)\"?[^\n]*?--\s*(.+?)\s*$", re.MULTILINE)
+_TABLE_COMMENT = re.compile(r"^\s*CREATE\s+TABLE[^\n(]*\(\s*--\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _sqlite_comments(ddl: str) -> tuple[str | None, dict[str, str]]:
+    """Table and column comments written as ``-- …`` in SQLite DDL (SQLite keeps the text)."""
+    table = _TABLE_COMMENT.search(ddl)
+    body = ddl.split("\n", 1)[1] if "\n" in ddl else ""
+    columns = {m.group(1).lower(): m.group(2) for m in _DDL_COMMENT.finditer(body)}
+    return (table.group(1) if table else None), columns
+
+
+@dataclass
+class SqlDatabase:
+    """One database, reached read-only. Thread-safe; create once, share for the process."""
+
+    url: str
+    name: str = "db"
+    description: str = ""
+    allowed_tables: Collection[str] | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        try:
+            url = make_url(self.url)
+        except ArgumentError as exc:
+            raise SqlError(f"Database '{self.name}': not a SQLAlchemy URL ({exc}).") from None
+        self._backend = backend_for(url)
+        try:
+            self._engine = self._backend.create_engine(url, self.limits.timeout_s)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise SqlError(
+                f"Database '{self.name}': no driver for '{url.drivername}' ({exc}); "
+                "install it, e.g. pip install 'ragbox[postgres]'."
+            ) from None
+        self.backend_name = url.get_backend_name()
+        self.dialect = sqlglot_dialect(self.backend_name)
+        self._allowed = {t.lower() for t in self.allowed_tables} if self.allowed_tables else None
+        self._comments: dict[str, tuple[str | None, dict[str, str]]] = {}
+
+    @classmethod
+    def from_source(cls, source: DatabaseSource, env: Mapping[str, str]) -> SqlDatabase:
+        """Build from a ``[[databases]]`` config entry; ``env`` supplies ``url_env``."""
+        return cls(
+            url=source.resolve_url(env),
+            name=source.name,
+            description=source.description,
+            allowed_tables=source.tables,
+            limits=Limits(
+                max_rows=source.max_rows,
+                timeout_s=source.timeout_s,
+                max_cell_chars=source.max_cell_chars,
+            ),
+        )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- schema ---------------------------------------------------------------
+
+    def _table_names(self, conn: Connection) -> list[str]:
+        inspector = sa.inspect(conn)
+        names = [*inspector.get_table_names(), *inspector.get_view_names()]
+        if self._allowed is not None:
+            names = [n for n in names if n.lower() in self._allowed]
+        return sorted(names)
+
+    def _resolve_table(self, conn: Connection, table: str) -> str:
+        wanted = table.strip().strip('"`[]').lower()
+        for name in self._table_names(conn):
+            if name.lower() == wanted:
+                return name
+        raise SqlError(
+            f"Unknown table '{table}' in database '{self.name}'; call list_tables to see the "
+            "tables you may use."
+        )
+
+    def _table_comments(self, conn: Connection, table: str) -> tuple[str | None, dict[str, str]]:
+        if table not in self._comments:
+            inspector = sa.inspect(conn)
+            try:
+                comment = inspector.get_table_comment(table).get("text")
+                self._comments[table] = (comment, {})
+            except NotImplementedError:
+                ddl = conn.execute(
+                    sa.text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": table}
+                ).scalar()
+                self._comments[table] = _sqlite_comments(ddl or "") if self.backend_name == "sqlite" else (None, {})
+        return self._comments[table]
+
+    def _row_count(self, conn: Connection, table: str) -> int | None:
+        if self.backend_name == "postgresql":
+            estimate = conn.execute(
+                sa.text(
+                    "SELECT c.reltuples::bigint FROM pg_class c "
+                    "WHERE c.oid = to_regclass(quote_ident(:name))"
+                ),
+                {"name": table},
+            ).scalar()
+            return int(estimate) if estimate is not None and estimate >= 0 else None
+        return conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar()
+
+    def list_tables(self) -> list[TableInfo]:
+        """Every table and view the caller may query, with row counts and comments."""
+        with self._read() as conn:
+            tables = []
+            for name in self._table_names(conn):
+                comment, _ = self._table_comments(conn, name)
+                tables.append(TableInfo(name, self._row_count(conn, name), comment))
+            return tables
+
+    def describe_table(self, table: str, sample_rows: int = 3) -> TableDescription:
+        """Columns, keys, foreign keys and a few sample rows of one table."""
+        with self._read() as conn:
+            name = self._resolve_table(conn, table)
+            inspector = sa.inspect(conn)
+            pk = set(inspector.get_pk_constraint(name).get("constrained_columns") or [])
+            comment, column_comments = self._table_comments(conn, name)
+            columns = tuple(
+                ColumnInfo(
+                    name=c["name"],
+                    type=str(c["type"]),
+                    nullable=bool(c.get("nullable", True)),
+                    primary_key=c["name"] in pk,
+                    comment=c.get("comment") or column_comments.get(c["name"].lower()),
+                )
+                for c in inspector.get_columns(name)
+            )
+            foreign_keys = tuple(
+                f"{col} -> {fk['referred_table']}.{ref}"
+                for fk in inspector.get_foreign_keys(name)
+                for col, ref in zip(fk["constrained_columns"], fk["referred_columns"], strict=False)
+            )
+            query = sa.select(sa.table(name, *(sa.column(c.name) for c in columns))).limit(sample_rows)
+            rows = conn.execute(query).fetchall()
+        cap = self.limits.max_cell_chars
+        samples = tuple(tuple(_cell(v, cap) for v in row) for row in rows)
+        return TableDescription(name, columns, foreign_keys, samples, comment)
+
+    # -- queries --------------------------------------------------------------
+
+    def run_query(self, sql: str, *, limit: int | None = None, timeout_s: float | None = None) -> QueryResult:
+        """Run one read-only statement; at most ``limit`` rows (capped by the limits)."""
+        if limit is not None and limit < 1:
+            raise SqlError("limit must be at least 1.")
+        if timeout_s is not None and timeout_s <= 0:
+            raise SqlError("timeout_s must be positive.")
+        cap = min(limit or self.limits.max_rows, self.limits.max_rows)
+        seconds = min(timeout_s or self.limits.timeout_s, self.limits.timeout_s)
+        # One row past the cap tells us whether the result was truncated.
+        guarded = guard_sql(sql, dialect=self.dialect, max_rows=cap + 1, allowed_tables=self._allowed)
+        started = time.perf_counter()
+        with self._read(seconds) as conn:
+            result = conn.exec_driver_sql(self._verbatim(guarded.sql))
+            columns = tuple(result.keys())
+            fetched = result.fetchmany(cap + 1)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        max_chars = self.limits.max_cell_chars
+        rows = tuple(tuple(_cell(v, max_chars) for v in row) for row in fetched[:cap])
+        return QueryResult(columns, rows, len(fetched) > cap, round(elapsed_ms, 2), guarded.sql)
+
+    def _verbatim(self, sql: str) -> str:
+        """``sql`` escaped so that drivers with %-style placeholders run it as written."""
+        if self._engine.dialect.paramstyle in ("format", "pyformat"):
+            return sql.replace("%", "%%")
+        return sql
+
+    def _read(self, seconds: float | None = None) -> _ReadTransaction:
+        return _ReadTransaction(self, seconds or self.limits.timeout_s)
+
+
+class _ReadTransaction:
+    """A connection inside a time limit, always rolled back, with errors mapped to ours."""
+
+    def __init__(self, db: SqlDatabase, seconds: float) -> None:
+        self._db = db
+        self._seconds = seconds
+
+    def __enter__(self) -> Connection:
+        try:
+            self._conn = self._db._engine.connect()
+        except SQLAlchemyError as exc:
+            raise SqlExecutionError(
+                f"Cannot connect to database '{self._db.name}': {_first_line(exc)}. "
+                "Check that the server is up and the URL is right."
+            ) from None
+        self._limit = self._db._backend.time_limit(self._conn, self._seconds)
+        self._deadline = time.monotonic() + self._seconds
+        try:
+            self._limit.__enter__()
+        except BaseException:
+            self._conn.close()
+            raise
+        return self._conn
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        try:
+            self._limit.__exit__(None, None, None)
+            self._conn.rollback()
+        finally:
+            self._conn.close()
+        if isinstance(exc, DBAPIError):
+            raise self._map(exc) from None
+
+    def _map(self, exc: DBAPIError) -> Exception:
+        message = _first_line(exc)
+        timed_out = time.monotonic() >= self._deadline - 0.01 or "statement timeout" in message
+        if timed_out or "interrupted" in message:
+            return SqlTimeout(
+                f"The query ran longer than {self._seconds:g} s and was stopped. Make it cheaper: "
+                "filter with WHERE, aggregate, avoid cross joins and unbounded recursion."
+            )
+        if "not authorized" in message or "read-only transaction" in message:
+            return SqlRefused("read_only", f"The database refused a write ({message}); only reads are allowed.")
+        return SqlExecutionError(
+            f"The database rejected the query: {message}. Check table and column names with "
+            "describe_table and fix the SQL."
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+

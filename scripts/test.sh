@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the whole suite. Starts a local PostgreSQL for the PostgreSQL tests when one
+# is installed and we may start it; otherwise those tests skip (and fail under CI=true).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${RAGBOX_TEST_PG_URL:-}" ]; then
+  if url=$(scripts/start-postgres.sh); then
+    export RAGBOX_TEST_PG_URL="$url"
+  else
+    echo "PostgreSQL is not available; its tests will be skipped." >&2
+  fi
+fi
+
+# The MiniLM embedding model lives outside the repository (no downloads at run time).
+if [ -z "${RAGBOX_MODELS_DIR:-}" ] && [ -d ../shared/models/all-MiniLM-L6-v2 ]; then
+  export RAGBOX_MODELS_DIR="$(cd ../shared/models && pwd)"
+fi
+
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,211 @@
+"""The read-only SQL MCP server: ``list_tables``, ``describe_table``, ``run_query``.
+
+The tools are thin: arguments in, ``connectors.sql`` does the work, our errors
+come back as tool errors (``isError``) that tell the caller what to do instead.
+Every result carries structured content for programs and compact, fenced text
+for LLMs.
+"""
+
+# No ``from __future__ import annotations`` here: the tool signatures are built at
+# run time (the ``database`` enum) and the SDK reads them with inspect.
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel, Field
+
+from connectors.errors import ConnectorError, SqlRefused
+from connectors.sql.engine import Cell, SqlDatabase
+from connectors.untrusted import fence
+from servers.base import READ_ONLY, new_server
+
+__all__ = ["build_sql_server", "register_sql_tools"]
+
+DIALECT_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL", "tsql": "SQL Server"}
+
+
+class TableOut(BaseModel):
+    name: str
+    row_count: int | None
+    comment: str | None
+
+
+class TablesOut(BaseModel):
+    database: str
+    tables: list[TableOut]
+
+
+class ColumnOut(BaseModel):
+    name: str
+    type: str
+    nullable: bool
+    primary_key: bool
+    comment: str | None
+
+
+class TableDescriptionOut(BaseModel):
+    database: str
+    table: str
+    comment: str | None
+    columns: list[ColumnOut]
+    foreign_keys: list[str]
+    sample_rows: list[list[Cell]]
+
+
+class QueryOut(BaseModel):
+    database: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    row_count: int
+    truncated: bool
+    elapsed_ms: float
+    sql: str
+
+
+def _render_rows(columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
+    def show(value: Cell) -> str:
+        return "NULL" if value is None else str(value).replace("\n", "\\n").replace("|", "\\|")
+
+    lines = [" | ".join(columns)]
+    lines += (" | ".join(show(v) for v in row) for row in rows)
+    return "\n".join(lines)
+
+
+def _result(out: BaseModel, text: str, source: str, kind: str) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=fence(text, source=source, kind=kind))],
+        structured_content=out.model_dump(mode="json"),
+    )
+
+
+def _describe_database(db: SqlDatabase) -> str:
+    dialect = DIALECT_NAMES.get(db.dialect, db.dialect)
+    what = f" It holds: {db.description.rstrip('.')}." if db.description else ""
+    return f"'{db.name}' ({dialect}).{what}"
+
+
+def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, prefix: str = "") -> None:
+    """Add the three SQL tools for ``databases`` to ``server``, names prefixed by ``prefix``."""
+    if not databases:
+        raise ValueError("register_sql_tools needs at least one database")
+    by_name = {db.name: db for db in databases}
+    names = tuple(by_name)
+    default = databases[0]
+    Database = Annotated[
+        Literal[names] | None,  # type: ignore[valid-type]
+        Field(description=f"Which database; default '{default.name}'."),
+    ]
+    summary = " ".join(_describe_database(db) for db in databases)
+    cap = max(db.limits.max_rows for db in databases)
+
+    def pick(database: str | None) -> SqlDatabase:
+        return by_name[database] if database else default
+
+    def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SqlRefused as exc:
+            raise ToolError(f"Refused by rule '{exc.rule}': {exc}") from exc
+        except ConnectorError as exc:
+            raise ToolError(str(exc)) from exc
+
+    def list_tables(database: Database = None) -> Annotated[CallToolResult, TablesOut]:
+        db = pick(database)
+        tables = call(db.list_tables)
+        out = TablesOut(
+            database=db.name,
+            tables=[TableOut(name=t.name, row_count=t.row_count, comment=t.comment) for t in tables],
+        )
+        text = "\n".join(
+            f"{t.name} ({'?' if t.row_count is None else t.row_count} rows)"
+            + (f": {t.comment}" if t.comment else "")
+            for t in tables
+        )
+        return _result(out, text or "(no tables)", db.name, "tables")
+
+    def describe_table(
+        table: Annotated[str, Field(description="Table name, as list_tables shows it.")],
+        database: Database = None,
+    ) -> Annotated[CallToolResult, TableDescriptionOut]:
+        db = pick(database)
+        d = call(db.describe_table, table)
+        out = TableDescriptionOut(
+            database=db.name,
+            table=d.name,
+            comment=d.comment,
+            columns=[ColumnOut(**c.__dict__) for c in d.columns],
+            foreign_keys=list(d.foreign_keys),
+            sample_rows=[list(r) for r in d.sample_rows],
+        )
+        lines = [f"table {d.name}" + (f": {d.comment}" if d.comment else ""), "columns:"]
+        for c in d.columns:
+            flags = " PK" if c.primary_key else ""
+            flags += "" if c.nullable else " NOT NULL"
+            lines.append(f"  {c.name} {c.type}{flags}" + (f"  -- {c.comment}" if c.comment else ""))
+        if d.foreign_keys:
+            lines.append("foreign keys: " + ", ".join(d.foreign_keys))
+        lines.append("sample rows:")
+        lines.append(_render_rows([c.name for c in d.columns], d.sample_rows))
+        return _result(out, "\n".join(lines), f"{db.name}.{d.name}", "schema")
+
+    def run_query(
+        sql: Annotated[str, Field(description="One read-only SELECT statement in the database's dialect.")],
+        database: Database = None,
+        limit: Annotated[
+            int | None, Field(ge=1, le=cap, description=f"Most rows to return (at most {cap}).")
+        ] = None,
+    ) -> Annotated[CallToolResult, QueryOut]:
+        db = pick(database)
+        r = call(db.run_query, sql, limit=limit)
+        out = QueryOut(
+            database=db.name,
+            columns=list(r.columns),
+            rows=[list(row) for row in r.rows],
+            row_count=r.row_count,
+            truncated=r.truncated,
+            elapsed_ms=r.elapsed_ms,
+            sql=r.sql,
+        )
+        note = f"{r.row_count} rows" + (" (truncated: more rows exist; aggregate or filter)" if r.truncated else "")
+        text = f"{_render_rows(r.columns, r.rows)}\n-- {note}; SQL run: {r.sql}"
+        return _result(out, text, db.name, "rows")
+
+    server.add_tool(
+        list_tables,
+        name=f"{prefix}list_tables",
+        description=f"List the tables of the SQL database {summary} Returns each table's name, "
+        "row count and comment. Start here before writing SQL.",
+        annotations=READ_ONLY,
+    )
+    server.add_tool(
+        describe_table,
+        name=f"{prefix}describe_table",
+        description="Describe one table of the SQL database: columns with types, primary key, "
+        "foreign keys (col -> table.col) and 3 sample rows. Use it to get column names right "
+        "before run_query.",
+        annotations=READ_ONLY,
+    )
+    server.add_tool(
+        run_query,
+        name=f"{prefix}run_query",
+        description=f"Run ONE read-only SQL query on the database {summary} Allowed: SELECT, "
+        "WITH … SELECT, UNION/INTERSECT/EXCEPT, VALUES. Refused: writes, DDL, PRAGMA, ATTACH, "
+        "SET, transactions, several statements, system catalogs. Write the dialect named above. "
+        f"At most {cap} rows come back, so aggregate (COUNT, SUM, GROUP BY) and filter in SQL "
+        "instead of fetching raw rows. A refused query returns the rule it broke: fix the SQL and "
+        "try again.",
+        annotations=READ_ONLY,
+    )
+
+
+def build_sql_server(databases: Sequence[SqlDatabase], *, name: str = "ragbox-sql") -> MCPServer:
+    """An MCP server exposing ``databases`` read-only."""
+    listing = "; ".join(_describe_database(db) for db in databases)
+    server = new_server(
+        name, f"Read-only SQL over: {listing} Use list_tables, then describe_table, then run_query."
+    )
+    register_sql_tools(server, databases)
+    return server
