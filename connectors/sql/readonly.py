@@ -70,6 +70,12 @@ _SQLITE_DENIED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "
 
 
 def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
+    if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
+        # Table-valued functions (json_each, json_tree) declare their virtual table by
+        # compiling a CREATE TABLE, which asks for this; nothing is written. A real
+        # UPDATE of sqlite_master is refused by SQLite itself without writable_schema,
+        # a PRAGMA this authorizer denies, and by the mode=ro file handle.
+        return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_FUNCTION:
         return sqlite3.SQLITE_DENY if (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS else sqlite3.SQLITE_OK
     if action in _SQLITE_READ_ACTIONS:

@@ -150,6 +150,8 @@ SQLITE_WRITES = [
     "ATTACH DATABASE '{tmp}/evil.db' AS evil",
     "VACUUM INTO '{tmp}/copy.db'",
     "SELECT load_extension('/tmp/x')",
+    "UPDATE sqlite_master SET sql = 'CREATE TABLE orders (x)' WHERE name = 'orders'",
+    "SELECT value FROM json_each('[1]'); DELETE FROM orders",
 ]
 
 
