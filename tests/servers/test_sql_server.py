@@ -86,7 +86,7 @@ def test_run_query_returns_structured_rows_and_fenced_text(server):
     assert data["columns"] == ["name", "country"]
     assert data["rows"] == [["North America", "United States"], ["EMEA", "United Kingdom"]]
     assert (data["row_count"], data["truncated"]) == (2, True)
-    assert data["elapsed_ms"] >= 0 and "LIMIT 2" in data["sql"]
+    assert data["elapsed_ms"] >= 0 and data["sql"].endswith("LIMIT 3")  # one extra row detects truncation
     text = result.content[0].text
     assert text.startswith('<untrusted-data source="sales" kind="rows">')
     assert "North America | United States" in text
