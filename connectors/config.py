@@ -40,6 +40,7 @@ __all__ = [
     "LLMConfig",
     "McpServerSource",
     "SqlExample",
+    "VectorStoreConfig",
     "find_config_path",
     "load_config",
     "parse_config",
@@ -117,6 +118,19 @@ class DocumentsSource(_Source):
         default_factory=lambda: ["**/*"], description="Glob patterns, relative to each path."
     )
     exclude: list[str] = Field(default_factory=list)
+    chunk_tokens: int = Field(
+        180, ge=32, le=2_000, description="Token budget per chunk (MiniLM reads at most 256)."
+    )
+    chunk_overlap: int = Field(30, ge=0, le=500, description="Tokens repeated between chunks.")
+    max_file_bytes: int = Field(
+        50_000_000, ge=1, description="Files larger than this are skipped with a reason."
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_budget(self) -> DocumentsSource:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError("'chunk_overlap' must be smaller than 'chunk_tokens'")
+        return self
 
     @field_validator("paths")
     @classmethod
@@ -238,12 +252,30 @@ class McpServerSource(_Source):
         return self
 
 
+class VectorStoreConfig(_Section):
+    """Where vectors live: Chroma in the data directory, or a Chroma server at ``url``."""
+
+    url: str | None = Field(
+        None, description="Chroma server URL (from `chroma run`); None keeps Chroma in data_dir."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/]+", value):
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8001")
+        return value
+
+
 class Config(_Section):
     """The whole ``ragbox.toml``."""
 
     llm: LLMConfig = Field(default_factory=LLMConfig)
     embeddings: EmbeddingsConfig = Field(default_factory=EmbeddingsConfig)
-    data_dir: Path = Field(Path(".ragbox"), description="Indexes and manifests live here.")
+    data_dir: Path = Field(
+        Path(".ragbox"), validate_default=True, description="Indexes and manifests live here."
+    )
+    vector_store: VectorStoreConfig = Field(default_factory=VectorStoreConfig)
     documents: list[DocumentsSource] = Field(default_factory=list)
     databases: list[DatabaseSource] = Field(default_factory=list)
     apis: list[ApiSource] = Field(default_factory=list)

@@ -1,0 +1,72 @@
+"""The SQLite file beside Chroma: manifest, full texts, chunks and their FTS5 index.
+
+One file, so that the manifest and the keyword index change in one transaction.
+WAL mode keeps a committed transaction through ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from connectors.docs.globs import glob_match
+from connectors.errors import DocumentError
+
+__all__ = ["SCHEMA_VERSION", "open_database"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT,                      -- NULL while a write is in flight (state 'pending')
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    size INTEGER, mtime_ns INTEGER,
+    settings TEXT,                    -- chunking settings and embedder the chunks were made with
+    title TEXT, text TEXT,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    indexed_at TEXT,
+    PRIMARY KEY (source, path)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL, path TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    title TEXT NOT NULL, heading TEXT NOT NULL, heading_json TEXT NOT NULL,
+    page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks (source, path, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, title, heading, content='chunks', content_rowid='rowid', tokenize='trigram'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts (rowid, text, title, heading) VALUES (new.rowid, new.text, new.title, new.heading);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text, title, heading)
+    VALUES ('delete', old.rowid, old.text, old.title, old.heading);
+END;
+"""
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the docs database at ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(_SCHEMA)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+    except sqlite3.Error as exc:
+        raise DocumentError(
+            f"Cannot open the document index at {path}: {exc}. Check the data directory "
+            "is writable, or delete the file to rebuild the index with 'docs ingest'."
+        ) from exc
+    conn.create_function("glob_match", 2, glob_match, deterministic=True)
+    return conn
