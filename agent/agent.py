@@ -1,0 +1,125 @@
+"""The agent: route a question, act with the route's strategy, answer with citations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from agent.answer import NOT_FOUND, Answer, Turn, answer_messages, citations_for
+from agent.catalog import Catalog
+from agent.context import ContextBlock
+from agent.errors import AgentError
+from agent.llm import ChatModel, TokenSink, get_chat_model
+from agent.mcp_hub import McpHub, ServerSpec
+from agent.routing import Route, route_question
+from agent.run import Run
+from agent.settings import AgentSettings
+from agent.sources import Source, sources_from_config
+from agent.strategies import STRATEGIES
+from agent.strategies.tool_calls import tool_specs
+from agent.strategies.tools import check_calls, run_calls
+from agent.trace import Trace
+from agent.vectors import VectorCache
+from connectors.config import Config
+from connectors.embeddings import Embedder, get_embedder
+from connectors.errors import ConnectorError
+
+__all__ = ["Agent"]
+
+
+@dataclass
+class Agent:
+    """Sessions to the MCP servers and the LLM, for one command; use as a context manager.
+
+    ``specs`` says which MCP servers to open (see :func:`agent.mcp_hub.default_specs`).
+    """
+
+    config: Config
+    specs: Sequence[ServerSpec]
+    settings: AgentSettings = field(default_factory=AgentSettings)
+    env: Mapping[str, str] = field(default_factory=dict)
+    embedder: Embedder | None = None
+    sources: list[Source] = field(init=False)
+    _stack: ExitStack | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.sources = sources_from_config(self.config)
+        self.llm: ChatModel = get_chat_model(self.config.llm, env=self.env)
+        self.router_llm: ChatModel = get_chat_model(self.config.llm, env=self.env, router=True)
+        self.vectors = VectorCache(self._make_embedder)
+
+    def _make_embedder(self) -> Embedder:
+        if self.embedder is not None:
+            return self.embedder
+        try:
+            return get_embedder(self.config.embeddings)
+        except ConnectorError as exc:
+            raise AgentError(f"The router's embedder could not start: {exc}") from exc
+
+    def __enter__(self) -> Agent:
+        with ExitStack() as stack:
+            self.hub = stack.enter_context(McpHub(self.specs))
+            self.catalog = Catalog(self.hub, {s.name: s for s in self.sources})
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+    def ask(
+        self,
+        question: str,
+        *,
+        route: str | None = None,
+        on_token: TokenSink | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
+        """Answer ``question``; ``route`` forces a source, ``history`` holds earlier turns of a chat."""
+        if self._stack is None:
+            raise AgentError("Use the agent inside `with Agent(...) as agent:`.")
+        trace = Trace()
+        self.catalog.trace = trace
+        run = Run(llm=self.llm, router_llm=self.router_llm, catalog=self.catalog, vectors=self.vectors,
+                  settings=self.settings, trace=trace)
+        # A follow-up ("and last year?") means little alone: route and act on it with the last question.
+        standalone = f"{question} (follow-up to: {history[-1].question})" if history else question
+        with trace.timed("routing"):
+            chosen = route_question(standalone, self.sources, run, forced=route)
+        blocks: list[ContextBlock] = []
+        for name in chosen.sources:
+            source = self.catalog.source(name)
+            with trace.timed("act", source=name, kind=source.kind) as step:
+                found = STRATEGIES[source.kind].gather(standalone, source, run)
+                step.detail["blocks"] = len(found)
+            blocks += found
+        with trace.timed("answer"):
+            text, blocks = self._answer(question, blocks, chosen, run, history, on_token)
+        return Answer(text=text, citations=citations_for(text, blocks), route=chosen, trace=trace, blocks=blocks)
+
+    def _answer(
+        self, question: str, blocks: list[ContextBlock], route: Route, run: Run,
+        history: Sequence[Turn], on_token: TokenSink | None,
+    ) -> tuple[str, list[ContextBlock]]:
+        if not blocks:
+            if on_token is not None:
+                on_token(NOT_FOUND)
+            return NOT_FOUND, blocks
+        source = self.catalog.source(route.sources[0]) if len(route.sources) == 1 else None
+        tools = self.catalog.tools(source.name) if source and source.kind in ("api", "mcp") else []
+        steps_left = self.settings.max_tool_steps - 1 if tools else 0
+        while True:
+            offered = tool_specs(tools) if steps_left > 0 else []
+            messages = answer_messages(question, blocks, history=history, tools=bool(offered))
+            reply = run.chat("answer", messages, tools=offered, on_token=on_token)
+            if not (offered and reply.tool_calls):
+                return reply.text.strip() or NOT_FOUND, blocks
+            steps_left -= 1
+            assert source is not None
+            checked, _ = check_calls(reply.tool_calls, tools, run)
+            more, _ = run_calls(checked, source, run)
+            if not more:
+                steps_left = 0  # the extra call led nowhere: answer from what we have
+            blocks = blocks + more

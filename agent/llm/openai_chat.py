@@ -1,0 +1,121 @@
+"""Any OpenAI-compatible server: llama.cpp's server, vLLM, LM Studio."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import openai
+
+from agent.errors import LLMFailed, LLMUnavailable, ModelNotFound
+from agent.llm.base import ChatMessage, ChatModel, ChatReply, TokenSink, ToolCall, ToolSpec
+
+__all__ = ["OpenAIChat"]
+
+
+def base_url(host: str) -> str:
+    """``host`` as an API base: a bare ``http://host:port`` gets ``/v1``."""
+    return host.rstrip("/") + "/v1" if urlsplit(host).path in ("", "/") else host.rstrip("/")
+
+
+def _arguments(raw: str) -> dict[str, Any] | str:
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return raw
+    return value if isinstance(value, dict) else raw
+
+
+@dataclass(kw_only=True)
+class OpenAIChat(ChatModel):
+    """Chat completions with ``response_format`` JSON schemas, tools and streamed usage."""
+
+    provider: ClassVar[str] = "openai"
+
+    def __post_init__(self) -> None:
+        # No retries: a local server that is down should say so at once.
+        self._client = openai.OpenAI(
+            base_url=base_url(self.config.host), api_key=self.api_key or "not-needed",
+            timeout=self.config.timeout_s, max_retries=0,
+        )
+
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        schema: dict[str, Any] | None = None,
+        tools: Sequence[ToolSpec] = (),
+        on_token: TokenSink | None = None,
+    ) -> ChatReply:
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "temperature": self.config.temperature,
+            **self.options,
+        }
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+        if tools:
+            kwargs["tools"] = [
+                {"type": "function", "function": {"name": t.name, "description": t.description,
+                                                  "parameters": t.parameters}}
+                for t in tools
+            ]
+        try:
+            if on_token is None:
+                return self._complete(kwargs)
+            return self._stream(kwargs, on_token)
+        except openai.APIConnectionError as exc:
+            raise LLMUnavailable(
+                f"Cannot reach the OpenAI-compatible server at {self.host}: start it (for example "
+                "llama.cpp's `llama-server -m MODEL.gguf --port 8080`) or set [llm] host in the config."
+            ) from exc
+        except openai.NotFoundError as exc:
+            raise ModelNotFound(
+                f"The server at {self.host} has no model '{self.model}': load it there, "
+                "or set [llm] model to one the server lists at /v1/models."
+            ) from exc
+        except openai.APIStatusError as exc:
+            raise LLMFailed(f"The server at {self.host} answered {exc.status_code}: {exc.message}") from exc
+
+    def _complete(self, kwargs: dict[str, Any]) -> ChatReply:
+        response = self._client.chat.completions.create(**kwargs)
+        message = response.choices[0].message
+        calls = tuple(
+            ToolCall(name=c.function.name, arguments=_arguments(c.function.arguments))
+            for c in message.tool_calls or () if c.type == "function"
+        )
+        usage = response.usage
+        return ChatReply(
+            text=message.content or "", tool_calls=calls, model=self.model,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            output_tokens=usage.completion_tokens if usage else 0,
+        )
+
+    def _stream(self, kwargs: dict[str, Any], on_token: TokenSink) -> ChatReply:
+        stream = self._client.chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        text: list[str] = []
+        calls: dict[int, list[str]] = {}
+        prompt_tokens = output_tokens = 0
+        for chunk in stream:
+            if chunk.usage is not None:
+                prompt_tokens, output_tokens = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+            for choice in chunk.choices:
+                delta = choice.delta
+                if delta.content:
+                    text.append(delta.content)
+                    on_token(delta.content)
+                for call in delta.tool_calls or ():
+                    name_args = calls.setdefault(call.index, ["", ""])
+                    if call.function is not None:
+                        name_args[0] += call.function.name or ""
+                        name_args[1] += call.function.arguments or ""
+        return ChatReply(
+            text="".join(text), model=self.model, prompt_tokens=prompt_tokens, output_tokens=output_tokens,
+            tool_calls=tuple(ToolCall(name=n, arguments=_arguments(a)) for n, a in calls.values()),
+        )

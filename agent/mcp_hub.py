@@ -1,0 +1,246 @@
+"""The agent's MCP connections: open once per command, tools cached, called synchronously.
+
+The agent's logic is plain synchronous code; the MCP client is async. One
+background event loop (an anyio blocking portal) holds every session open for
+the whole command, and :meth:`McpHub.call` runs a tool call on it.
+
+Tools are known by a qualified name, ``<source>_<tool>``. ``python -m servers all``
+already names them so; a server that serves one source (``servers sql --db …``,
+or a foreign MCP server) gets its tool names prefixed here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from agent.errors import ServerUnavailable, SourceError
+from connectors.config import Config, McpServerSource
+
+__all__ = [
+    "McpHub",
+    "RemoteTool",
+    "ServerSpec",
+    "ToolResult",
+    "all_sources_spec",
+    "default_specs",
+    "foreign_specs",
+    "per_kind_specs",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSpec:
+    """How to reach one MCP server; ``source`` owns its tools when they are not prefixed."""
+
+    target: Any  # StdioServerParameters | URL str | an in-process MCPServer (tests)
+    label: str
+    source: str | None = None
+    token: str | None = None
+
+    @classmethod
+    def command(
+        cls, argv: Sequence[str], *, source: str | None = None, env: Mapping[str, str] | None = None,
+        label: str | None = None,
+    ) -> ServerSpec:
+        """A server started as a subprocess, speaking stdio."""
+        merged = dict(env if env is not None else os.environ)
+        merged["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), merged.get("PYTHONPATH")) if p)
+        params = StdioServerParameters(command=argv[0], args=list(argv[1:]), env=merged)
+        return cls(target=params, source=source, label=label or " ".join(argv))
+
+    @classmethod
+    def url(cls, url: str, *, source: str | None = None, token: str | None = None) -> ServerSpec:
+        """A server reached over streamable HTTP, with an optional bearer token."""
+        return cls(target=url, source=source, token=token, label=url)
+
+
+def all_sources_spec(config_path: Path, env: Mapping[str, str] | None = None) -> ServerSpec:
+    """``python -m servers all --config F``: every configured source in one server."""
+    return ServerSpec.command(
+        [sys.executable, "-m", "servers", "all", "--config", str(config_path)], env=env,
+        label="python -m servers all",
+    )
+
+
+def foreign_specs(config: Config, env: Mapping[str, str]) -> list[ServerSpec]:
+    """One spec per ``[[mcp_servers]]`` entry."""
+    return [_foreign(source, env) for source in config.mcp_servers]
+
+
+def _foreign(source: McpServerSource, env: Mapping[str, str]) -> ServerSpec:
+    if source.command is not None:
+        return ServerSpec.command(source.command, source=source.name, env={**env, **source.env},
+                                  label=f"{source.name} ({' '.join(source.command)})")
+    token = None
+    if source.token_env:
+        token = env.get(source.token_env)
+        if not token:
+            raise SourceError(f"MCP server '{source.name}' needs the environment variable {source.token_env}; "
+                              "set it and try again.")
+    assert source.url is not None
+    return ServerSpec.url(source.url, source=source.name, token=token)
+
+
+SERVERS_ALL = False
+"""Switch on once ``python -m servers all`` exists: one server for every ragbox source."""
+
+
+def per_kind_specs(config: Config, config_path: Path, env: Mapping[str, str]) -> list[ServerSpec]:
+    """Until ``servers all`` exists: one server per kind of source, one source per kind."""
+    specs = []
+    for kind, sources in (("docs", config.documents), ("sql", config.databases), ("rest", config.apis)):
+        if len(sources) > 1:
+            raise SourceError(
+                f"Several [[{'documents' if kind == 'docs' else kind}]] sources need `python -m servers all`; "
+                "keep one per kind for now."
+            )
+        if sources:
+            specs.append(ServerSpec.command(
+                [sys.executable, "-m", "servers", kind, "--config", str(config_path)],
+                source=sources[0].name, env=env, label=f"python -m servers {kind}",
+            ))
+    return specs
+
+
+def default_specs(config: Config, config_path: Path, env: Mapping[str, str]) -> list[ServerSpec]:
+    """What the agent connects to by default: ragbox's own sources, plus foreign MCP servers."""
+    if not (config.documents or config.databases or config.apis):
+        own = []
+    elif SERVERS_ALL:
+        own = [all_sources_spec(config_path, env)]
+    else:
+        own = per_kind_specs(config, config_path, env)
+    return own + foreign_specs(config, env)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteTool:
+    """A tool as one server lists it; ``name`` is qualified, ``remote_name`` is the server's."""
+
+    name: str
+    remote_name: str
+    description: str
+    input_schema: dict[str, Any]
+    server: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolResult:
+    """A tool's answer: its text, its structured content when any, and whether it failed."""
+
+    text: str
+    structured: dict[str, Any] | None
+    is_error: bool
+
+
+@dataclass
+class McpHub:
+    """Sessions to several MCP servers, opened together; use as a context manager."""
+
+    specs: Sequence[ServerSpec]
+    timeout_s: float = 60.0
+    tools: dict[str, RemoteTool] = field(default_factory=dict)
+    _clients: dict[str, Client] = field(default_factory=dict)
+    _stack: ExitStack | None = None
+    _portal: BlockingPortal | None = None
+
+    def __enter__(self) -> McpHub:
+        self._stack = ExitStack()
+        try:
+            self._portal = self._stack.enter_context(start_blocking_portal())
+            for spec in self.specs:
+                self._open(spec)
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._stack is not None:
+            try:
+                self._stack.close()
+            except Exception:  # a server that already died cannot be closed cleanly; nothing to do
+                pass
+        self._stack = None
+
+    def _open(self, spec: ServerSpec) -> None:
+        assert self._stack is not None and self._portal is not None
+        target = spec.target
+        if isinstance(target, str) and spec.token:
+            http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {spec.token}"}, timeout=self.timeout_s)
+            target = streamable_http_client(target, http_client=http)
+        client = Client(target, read_timeout_seconds=self.timeout_s)
+        try:
+            self._stack.enter_context(self._portal.wrap_async_context_manager(client))
+            listed = self._portal.call(self._list_tools, client)
+        except Exception as exc:
+            raise ServerUnavailable(
+                f"Could not start or reach the MCP server {spec.label}: {_reason(exc)}. "
+                "Run it by hand to see its error, or check the config."
+            ) from exc
+        for tool in listed:
+            name = tool.name
+            if spec.source and not name.startswith(f"{spec.source}_"):
+                name = f"{spec.source}_{name}"
+            self.tools[name] = RemoteTool(
+                name=name, remote_name=tool.name, description=tool.description or "",
+                input_schema=dict(tool.input_schema or {"type": "object"}), server=spec.label,
+            )
+            self._clients[name] = client
+
+    async def _list_tools(self, client: Client) -> list[Any]:
+        tools: list[Any] = []
+        cursor = None
+        with anyio.fail_after(self.timeout_s):
+            for _ in range(100):
+                page = await client.list_tools(cursor=cursor)
+                tools.extend(page.tools)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        return tools
+
+    def tools_of(self, source: str) -> list[RemoteTool]:
+        """The tools that belong to ``source`` (named ``<source>_…``)."""
+        return [t for n, t in self.tools.items() if n.startswith(f"{source}_")]
+
+    def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
+        """Call the tool with qualified ``name``; a dead server raises :class:`ServerUnavailable`."""
+        try:
+            tool, client = self.tools[name], self._clients[name]
+        except KeyError:
+            raise SourceError(f"No MCP tool named '{name}'; known tools: {', '.join(sorted(self.tools))}.") from None
+        assert self._portal is not None
+        try:
+            result = self._portal.call(self._call, client, tool.remote_name, arguments)
+        except Exception as exc:
+            raise ServerUnavailable(
+                f"The MCP server {tool.server} failed on {tool.remote_name}: {_reason(exc)}. "
+                "It may have stopped; run it by hand to see its error."
+            ) from exc
+        text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
+        return ToolResult(text=text, structured=result.structured_content, is_error=bool(result.is_error))
+
+    async def _call(self, client: Client, name: str, arguments: dict[str, Any]) -> Any:
+        with anyio.fail_after(self.timeout_s):
+            return await client.call_tool(name, arguments)
+
+
+def _reason(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
