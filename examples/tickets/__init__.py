@@ -1,0 +1,1 @@
+"""A small ticketing/CRM API for the demo company: ``python -m examples.tickets``."""
