@@ -36,7 +36,6 @@ __all__ = [
     "all_sources_spec",
     "default_specs",
     "foreign_specs",
-    "per_kind_specs",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -95,35 +94,12 @@ def _foreign(source: McpServerSource, env: Mapping[str, str]) -> ServerSpec:
     return ServerSpec.url(source.url, source=source.name, token=token)
 
 
-SERVERS_ALL = False
-"""Switch on once ``python -m servers all`` exists: one server for every ragbox source."""
-
-
-def per_kind_specs(config: Config, config_path: Path, env: Mapping[str, str]) -> list[ServerSpec]:
-    """Until ``servers all`` exists: one server per kind of source, one source per kind."""
-    specs = []
-    for kind, sources in (("docs", config.documents), ("sql", config.databases), ("rest", config.apis)):
-        if len(sources) > 1:
-            raise SourceError(
-                f"Several [[{'documents' if kind == 'docs' else kind}]] sources need `python -m servers all`; "
-                "keep one per kind for now."
-            )
-        if sources:
-            specs.append(ServerSpec.command(
-                [sys.executable, "-m", "servers", kind, "--config", str(config_path)],
-                source=sources[0].name, env=env, label=f"python -m servers {kind}",
-            ))
-    return specs
-
-
 def default_specs(config: Config, config_path: Path, env: Mapping[str, str]) -> list[ServerSpec]:
     """What the agent connects to by default: ragbox's own sources, plus foreign MCP servers."""
     if not (config.documents or config.databases or config.apis):
         own = []
-    elif SERVERS_ALL:
-        own = [all_sources_spec(config_path, env)]
     else:
-        own = per_kind_specs(config, config_path, env)
+        own = [all_sources_spec(config_path, env)]
     return own + foreign_specs(config, env)
 
 

@@ -17,4 +17,14 @@ if [ -z "${RAGBOX_MODELS_DIR:-}" ] && [ -d ../shared/models/all-MiniLM-L6-v2 ]; 
   export RAGBOX_MODELS_DIR="$(cd ../shared/models && pwd)"
 fi
 
+# MCP clients written by others (conformance suite, Inspector CLI), from npm.
+node_dir=tests/e2e/node
+if command -v npm >/dev/null; then
+  if [ ! -x "$node_dir/node_modules/.bin/conformance" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules" ]; then
+    npm ci --prefix "$node_dir" --silent --no-audit --no-fund && touch "$node_dir/node_modules"
+  fi
+else
+  echo "npm is not installed; the MCP client tests will be skipped." >&2
+fi
+
 exec .venv/bin/python -m pytest "$@"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from servers.all_cli import all_sources
+from servers.check import check
 from servers.docs_cli import docs
 from servers.rest_cli import rest
 from servers.sql_cli import sql
@@ -16,6 +18,5 @@ def main() -> None:
     """ragbox MCP servers: documents, read-only SQL and REST APIs."""
 
 
-main.add_command(sql)
-main.add_command(docs)
-main.add_command(rest)
+for command in (all_sources, check, docs, rest, sql):
+    main.add_command(command)

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from collections.abc import Iterator
+
+from tests.fakes.llm_server import FakeLLM
 from tests.support import REPO, need
 
 
@@ -45,3 +48,43 @@ def acme_sqlite(tmp_path: Path) -> Path:
     from tests.support import ACME_DB
 
     return Path(shutil.copy(ACME_DB, tmp_path / "acme.db"))
+
+
+@pytest.fixture(scope="session")
+def tickets_api():
+    """The example ticketing API under uvicorn on 127.0.0.1; yields its base URL."""
+    import sys
+
+    from tests.support import TICKETS_TOKEN, free_port, running
+
+    port = free_port()
+    args = [sys.executable, "-m", "examples.tickets", "--port", str(port)]
+    with running(args, ready_url=f"http://127.0.0.1:{port}/healthz", env={"TICKETS_TOKEN": TICKETS_TOKEN}):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def demo_config(tmp_path_factory, tickets_api: str) -> Path:
+    """A config over the demo documents (ingested), the sales DB and the tickets API."""
+    from connectors.config import load_config
+    from connectors.docs import DocumentIndex
+    from tests.support import ACME_DB, write_demo_config
+
+    path = write_demo_config(tmp_path_factory.mktemp("demo"), ACME_DB, tickets_api)
+    with DocumentIndex.open(load_config(path)) as index:
+        index.ingest()
+    return path
+
+
+@pytest.fixture(scope="session")
+def fake_llm_server() -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture
+def llm(fake_llm_server: FakeLLM) -> Iterator[FakeLLM]:
+    """The fake LLM, empty and with nothing scripted; at the end every scripted reply was used."""
+    fake_llm_server.reset(models=("qwen2.5:7b-instruct", "small"))
+    yield fake_llm_server
+    assert fake_llm_server.pending == 0, "the test scripted LLM replies that were never asked for"

@@ -16,6 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+TICKETS_TOKEN = "test-tickets-token"
 
 
 def in_ci() -> bool:
@@ -132,3 +133,32 @@ def copy_acme_to(url: str) -> None:
             dst.execute(sa.text("ANALYZE"))
     source.dispose()
     target.dispose()
+
+
+def write_demo_config(tmp_path: Path, db: Path, tickets_url: str, *, docs: str = "") -> Path:
+    """A ragbox.toml over the demo sources; the hashing embedder keeps ingest fast."""
+    docs = docs or str(EXAMPLES / "acme" / "docs")
+    path = tmp_path / "ragbox.toml"
+    path.write_text(f"""
+data_dir = "{tmp_path / 'data'}"
+[embeddings]
+provider = "hashing"
+
+[[documents]]
+name = "handbook"
+paths = ["{docs}"]
+description = "Acme's employee handbook, manuals, release notes and meeting notes"
+
+[[databases]]
+name = "sales"
+url = "sqlite:///{db}"
+description = "Customers, orders and invoices"
+
+[[apis]]
+name = "tickets"
+openapi = "{EXAMPLES / 'tickets' / 'openapi.yaml'}"
+base_url = "{tickets_url}"
+description = "Support tickets: current status, assignee, comments"
+auth = {{ type = "bearer", token_env = "TICKETS_TOKEN" }}
+""")
+    return path

@@ -34,20 +34,6 @@ DESCRIPTIONS = {
 
 
 @pytest.fixture(scope="session")
-def fake_llm_server() -> Iterator[FakeLLM]:
-    with FakeLLM() as server:
-        yield server
-
-
-@pytest.fixture
-def llm(fake_llm_server: FakeLLM) -> Iterator[FakeLLM]:
-    """The fake LLM, empty and with nothing scripted; at the end every scripted reply was used."""
-    fake_llm_server.reset(models=("qwen2.5:7b-instruct", "small"))
-    yield fake_llm_server
-    assert fake_llm_server.pending == 0, "the test scripted LLM replies that were never asked for"
-
-
-@pytest.fixture(scope="session")
 def handbook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("handbook")
     (root / "docs").mkdir()

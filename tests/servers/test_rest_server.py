@@ -19,9 +19,8 @@ from connectors.config import ApiSource
 from servers.rest import build_rest_server
 from tests.connectors.rest.helpers import DATA
 from tests.connectors.rest.recorder import recording_server
-from tests.support import EXAMPLES, REPO, free_port, mcp_http_server, running
+from tests.support import EXAMPLES, REPO, TICKETS_TOKEN as TOKEN, mcp_http_server
 
-TOKEN = "tickets-test-token-9f2c"
 SPEC = EXAMPLES / "tickets" / "openapi.yaml"
 
 
@@ -34,11 +33,8 @@ def run(coro_fn, *args):
 
 
 @pytest.fixture(scope="module")
-def tickets_url():
-    port = free_port()
-    args = [sys.executable, "-m", "examples.tickets", "--port", str(port)]
-    with running(args, ready_url=f"http://127.0.0.1:{port}/healthz", env={"TICKETS_TOKEN": TOKEN}):
-        yield f"http://127.0.0.1:{port}"
+def tickets_url(tickets_api: str) -> str:
+    return tickets_api
 
 
 def source(base_url: str, **fields) -> ApiSource:
