@@ -8,6 +8,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install demo test bench clean
 
+# The MiniLM embedding model: Chroma's cache, or a copy beside the checkout (no downloads here).
+ifneq ($(wildcard ../shared/models/all-MiniLM-L6-v2),)
+export RAGBOX_MODELS_DIR ?= $(abspath ../shared/models)
+endif
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -24,6 +29,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/sql_guard.py
+	$(BIN)/python benchmarks/rest_tools.py
+	$(BIN)/python benchmarks/docs_index.py
+	$(BIN)/python benchmarks/agent_overhead.py
 
 clean:
 	rm -rf $(VENV) .ragbox .pytest_cache

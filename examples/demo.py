@@ -1,78 +1,159 @@
-"""The demo: Acme Corp's sales database, asked through the SQL MCP server.
+"""The demo: ask Acme Corp one question per source, end to end.
 
-    python -m examples.demo
+    python -m examples.demo [--config F]     (what `make demo` runs)
 
-It starts ``python -m servers sql --config examples/ragbox.toml`` as a real MCP
-server over stdio, exactly as Claude Desktop would, lists the tables and runs
-one question's SQL.
+1. Builds (or refreshes) the documents index of ``examples/acme/docs``.
+2. Starts the example ticketing API on 127.0.0.1:8765 unless it is already up.
+3. Starts the agent, which starts ``python -m servers all`` over stdio, and asks
+   one question per source: documents, the sales database, the ticketing API.
+
+The agent needs a local LLM (``[llm]`` in examples/ragbox.toml: Ollama by
+default). Without one, the demo says how to start it and shows, for each
+question, what the servers return, which is what the agent would answer from.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import anyio
-from mcp import Client, StdioServerParameters
+import httpx
 from rich.console import Console
-from rich.table import Table
+from rich.rule import Rule
+
+from agent import Agent, AgentError, LLMUnavailable, ModelNotFound, default_specs
+from agent.unfence import unfence
+from connectors.config import Config, load_config
+from connectors.docs import DocumentIndex
+from connectors.errors import ConnectorError
+from examples.tickets.app import DEFAULT_TOKEN
 
 CONFIG = Path(__file__).with_name("ragbox.toml")
-QUESTION = "Which five customers brought in the most revenue in 2025?"
-SQL = """
-SELECT c.name AS customer, ROUND(SUM(i.amount), 2) AS revenue_usd
-FROM invoices AS i
-JOIN orders AS o ON o.order_id = i.order_id
-JOIN customers AS c ON c.customer_id = o.customer_id
-WHERE i.issued_on BETWEEN '2025-01-01' AND '2025-12-31'
-GROUP BY c.name
-ORDER BY revenue_usd DESC
-LIMIT 5
-"""
+REPO = CONFIG.parent.parent
 
 
-def _table(title: str, columns: list[str], rows: list[list[object]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    return table
+@dataclass(frozen=True)
+class DemoQuestion:
+    source: str
+    question: str
+    tool: str  # what the demo calls itself when there is no LLM
+    arguments: dict[str, Any] = field(default_factory=dict)
 
 
-async def run(console: Console) -> None:
-    server = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "servers", "sql", "--config", str(CONFIG)],
-        env=dict(os.environ),
-        cwd=str(CONFIG.parent.parent),
-    )
-    async with Client(server) as client:
-        tools = await client.list_tools()
-        console.print(f"[bold]MCP server up[/bold]; tools: {', '.join(t.name for t in tools.tools)}")
+QUESTIONS = [
+    DemoQuestion("handbook", "How many days of paid annual leave does a full-time employee get?",
+                 "handbook_search_documents", {"query": "paid annual leave days full-time", "top_k": 2}),
+    DemoQuestion("sales", "Which five customers brought in the most invoiced revenue in 2025?",
+                 "sales_run_query", {"sql": (
+                     "SELECT c.name AS customer, ROUND(SUM(i.amount), 2) AS revenue_usd FROM invoices i "
+                     "JOIN orders o ON o.order_id = i.order_id JOIN customers c ON c.customer_id = o.customer_id "
+                     "WHERE i.issued_on BETWEEN '2025-01-01' AND '2025-12-31' "
+                     "GROUP BY c.name ORDER BY revenue_usd DESC LIMIT 5")}),
+    DemoQuestion("tickets", "What is the current status of support ticket 1, and who is assigned to it?",
+                 "tickets_getTicket", {"ticket_id": 1}),
+]
 
-        tables = await client.call_tool("list_tables", {})
-        listing = tables.structured_content["tables"]
-        console.print(_table(
-            "Tables in 'sales'",
-            ["table", "rows", "comment"],
-            [[t["name"], t["row_count"], t["comment"]] for t in listing],
-        ))
 
-        console.print(f"\n[bold]Question:[/bold] {QUESTION}")
-        result = await client.call_tool("run_query", {"sql": SQL})
-        if result.is_error:
-            raise SystemExit(f"query failed: {result.content[0].text}")
-        data = result.structured_content
-        console.print(_table(f"SQL answer ({data['elapsed_ms']} ms)", data["columns"], data["rows"]))
+def build_index(config: Config, console: Console) -> None:
+    with console.status("Indexing examples/acme/docs (first run embeds every passage; later runs skip unchanged files)"):
+        with DocumentIndex.open(config) as index:
+            summaries = index.ingest()
+    for s in summaries:
+        counts = ", ".join(f"{n} {k}" for k, n in s.counts().items() if n)
+        console.print(f"[dim]documents '{s.source}': {counts}[/dim]")
 
-        refused = await client.call_tool("run_query", {"sql": "DROP TABLE customers"})
-        console.print(f"\n[bold]And a write is refused:[/bold] {refused.content[0].text}")
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+        return True
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def tickets_api(config: Config, env: dict[str, str], console: Console) -> Iterator[None]:
+    """The example API at the config's base_url; started here unless something already answers."""
+    (api,) = config.apis
+    health = f"{api.base_url}/healthz"
+    if _answers(health):
+        yield
+        return
+    port = str(httpx.URL(api.base_url).port)
+    proc = subprocess.Popen([sys.executable, "-m", "examples.tickets", "--port", port], env=env, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers(health):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"The ticketing API did not start on {api.base_url}; is port {port} taken?")
+            time.sleep(0.1)
+        console.print(f"[dim]ticketing API up at {api.base_url}[/dim]")
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def show_without_llm(agent: Agent, q: DemoQuestion, console: Console) -> None:
+    result = agent.hub.call(q.tool, q.arguments)
+    hits = (result.structured or {}).get("hits")
+    if hits:  # passages read better than the JSON around them
+        text = "\n\n".join(
+            f"{h['path']} > {' > '.join(h['heading_path'][1:])}\n{unfence(h['text'])}" for h in hits
+        )
+    else:
+        text = unfence(result.text)
+    lines = text.splitlines()
+    console.print(f"[dim]{q.tool}({', '.join(f'{k}={v!r}' for k, v in q.arguments.items())}) returned:[/dim]")
+    console.print("\n".join(lines[:14]) + ("\n…" if len(lines) > 14 else ""), markup=False, highlight=False)
+
+
+def run(console: Console, config_path: Path = CONFIG) -> int:
+    config = load_config(config_path)
+    env = {**os.environ}
+    env.setdefault("TICKETS_TOKEN", DEFAULT_TOKEN)
+    build_index(config, console)
+    llm_error: AgentError | None = None
+    with ExitStack() as stack:
+        stack.enter_context(tickets_api(config, env, console))
+        agent = stack.enter_context(Agent(config, default_specs(config, config_path, env), env=env))
+        for q in QUESTIONS:
+            console.print(Rule(f"[bold]{q.source}[/bold]"))
+            console.print(f"[bold]Q:[/bold] {q.question}")
+            if llm_error is None:
+                try:
+                    answer = agent.ask(q.question, on_token=lambda t: console.print(t, end="", markup=False, highlight=False))
+                    console.print()
+                    console.print(f"[dim]route: {', '.join(answer.route.sources)} by {answer.route.stage}; "
+                                  f"{len(answer.trace.llm_calls)} LLM calls, {answer.trace.prompt_tokens} prompt tokens[/dim]")
+                    for n, citation in answer.citations:
+                        console.print(f"  [{n}] {citation.label()}", markup=False, highlight=False)
+                    continue
+                except (LLMUnavailable, ModelNotFound) as exc:
+                    llm_error = exc
+                    console.print(f"[yellow]No answer: {exc}[/yellow]\n"
+                                  "[yellow]The rest of the demo shows what the servers return for each question, "
+                                  "which is what the agent answers from.[/yellow]")
+            show_without_llm(agent, q, console)
+    return 0
 
 
 def main() -> None:
-    anyio.run(run, Console())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=CONFIG, help="default: examples/ragbox.toml")
+    args = parser.parse_args()
+    try:
+        raise SystemExit(run(Console(), args.config))
+    except (AgentError, ConnectorError) as exc:
+        raise SystemExit(f"Error: {exc}") from None
 
 
 if __name__ == "__main__":

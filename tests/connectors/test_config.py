@@ -96,3 +96,13 @@ def test_config_models_are_frozen():
     config = load_config(EXAMPLES / "ragbox.toml")
     with pytest.raises(Exception):
         config.databases[0].max_rows = 10  # type: ignore[misc]
+
+
+def test_the_readme_config_reference_is_valid():
+    import re
+    import tomllib
+
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```toml\n(.*?)```", readme, re.DOTALL)
+    config = parse_config(tomllib.loads(block), base_dir=EXAMPLES)
+    assert [s.name for s in config.sources()] == ["handbook", "sales", "tickets", "files"]
