@@ -1,18 +1,25 @@
 """Generate the binary and non-UTF-8 example documents in ``docs/``.
 
-    python examples/acme/make_docs.py
+    python examples/acme/make_docs.py [--out DIR]
 
-Writes the product manual (PDF, with bookmarks, via reportlab), the onboarding
-guide (DOCX, via python-docx), the Tokyo office rules (Shift_JIS) and the
-supplier code of conduct (cp1252). The outputs are committed; rerun this after
-editing the text below. reportlab is a dev extra.
+Writes the product manuals (PDF, with bookmarks, via reportlab), the onboarding
+guides (DOCX, via python-docx), the Tokyo office rules (Shift_JIS), the Japan
+customer visit guide (EUC-JP) and the supplier code of conduct (cp1252). The
+Markdown, reStructuredText and HTML documents are written by hand and live only
+in ``docs/``. The outputs are committed; rerun this after editing the text below
+(``tests/examples/test_generators.py`` checks that they still match).
+reportlab is a dev extra.
 """
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent / "docs"
+
+__all__ = ["DOCS", "GENERATED", "build"]
 
 MANUAL = [
     ("RoboVac X200 User Manual", [
@@ -109,7 +116,192 @@ Acme employees may not accept gifts from suppliers worth more than 50 \u20ac. In
 """.replace("CO\u2082", "CO2")  # cp1252 has no subscript two
 
 
-def make_manual(path: Path) -> None:
+TEMPSENSE_T1 = [
+    ("TempSense T1 Installation and User Guide", [
+        "The TempSense T1 is a wireless temperature sensor for cold stores, warehouses and "
+        "server rooms. It reports to an EdgeHub gateway or a MeshLink M1 mesh node. List price: "
+        "49 USD (SKU ACM-SEN-001).",
+    ]),
+    ("1. Specifications", [
+        "Measurement range: -40 to +85 degrees Celsius. Accuracy: plus or minus 0.3 degrees "
+        "Celsius between 0 and 50 degrees Celsius. Resolution: 0.1 degrees Celsius.",
+        "Reporting interval: every 5 minutes by default, configurable from 30 seconds to 60 "
+        "minutes in Acme Insight.",
+        "Power: two AA lithium batteries, which last about 4 years at the default 5-minute "
+        "interval. Enclosure: IP65, for indoor and sheltered outdoor use.",
+        "Radio: Acme Mesh on 868 MHz (Europe) or 915 MHz (Americas, Japan and APAC), with a range "
+        "of up to 300 metres in open air and about 40 metres indoors through walls.",
+    ]),
+    ("2. Installation", [
+        "Mount the sensor at least 1.5 metres above the floor and away from doors, fans and "
+        "evaporators. Use the wall bracket and the two screws supplied, or the adhesive pad on "
+        "smooth surfaces.",
+        "To pair the sensor, open the gateway's pairing mode in Acme Insight, then hold the "
+        "sensor's button for 5 seconds until the LED blinks blue. Pairing takes up to 60 seconds.",
+    ]),
+    ("3. LED signals", [
+        "One green blink every 60 seconds: normal operation.",
+        "Three red blinks every 10 seconds: battery below 10 percent; replace both batteries "
+        "within two weeks.",
+        "Solid red: sensor fault. Remove the batteries for 30 seconds; if the LED stays red, open "
+        "a support ticket with the serial number, which starts with TS1.",
+    ]),
+    ("4. Warranty", [
+        "Acme sensors have a warranty of 3 years from delivery. Batteries are not covered. "
+        "Calibration certificates are available through the Calibration service.",
+    ]),
+]
+
+EDGEHUB_E1 = [
+    ("EdgeHub E1 Gateway Administrator Guide", [
+        "The EdgeHub E1 collects readings from Acme sensors and forwards them to Acme Insight or "
+        "to your own MQTT broker. List price: 399 USD (SKU ACM-GAT-009). This guide covers "
+        "firmware 4.2.1.",
+    ]),
+    ("1. Hardware", [
+        "Interfaces: two Gigabit Ethernet ports, Wi-Fi 802.11ac, one USB-C service port and the "
+        "Acme Mesh radio. Power: 12 V DC from the supplied adapter, or Power over Ethernet "
+        "(IEEE 802.3af).",
+        "Capacity: up to 250 sensors per gateway since firmware 4.2.0 (200 before). Operating "
+        "temperature: -20 to +60 degrees Celsius. For outdoor sites, use the EdgeHub E2 Rugged.",
+    ]),
+    ("2. First start", [
+        "Connect Ethernet port 1 to your network. The gateway asks for an address by DHCP; "
+        "without DHCP it uses the fixed address 192.168.50.1.",
+        "Open the web console at https://192.168.50.1 (or the DHCP address) and sign in as admin "
+        "with the initial password printed on the label under the gateway. You must choose a new "
+        "password of at least 12 characters at the first sign-in.",
+    ]),
+    ("3. Operation", [
+        "When the uplink is down, the gateway stores readings for up to 72 hours and sends them "
+        "when the connection returns (store-and-forward).",
+        "Firmware updates are started from Fleet Manager or the web console and take about 6 "
+        "minutes, during which the sensors keep measuring and the gateway buffers their readings.",
+    ]),
+    ("4. Factory reset", [
+        "Hold the recessed reset button for 15 seconds, until all LEDs flash amber. The reset "
+        "erases the configuration and all pairings; sensors must then be paired again.",
+    ]),
+    ("5. Warranty", [
+        "Acme gateways have a warranty of 2 years from delivery. Open a support ticket for a "
+        "replacement; under warranty, Acme ships the replacement before you return the faulty unit.",
+    ]),
+]
+
+INSIGHT_GUIDE = [
+    ("Acme Insight Administration Guide", [
+        "Acme Insight is Acme's cloud platform for sensor data: dashboards, alerts, reports and an "
+        "API. This guide is for the administrators of a customer organisation and covers "
+        "Acme Insight 8.1.",
+    ]),
+    ("1. Editions", [
+        "Acme Insight costs 1,200 USD per year and keeps measurement data for 13 months. Acme "
+        "Insight Enterprise costs 4,800 USD per year, keeps data for 5 years and adds single "
+        "sign-on and a 99.95% uptime commitment; the standard edition commits to 99.9%.",
+        "The Alert Engine add-on (600 USD per year) raises the limit from 20 to 500 alert rules "
+        "and adds SMS, Microsoft Teams and webhook notifications to email.",
+    ]),
+    ("2. Users and roles", [
+        "There are three roles. A Viewer sees dashboards and reports. An Operator also "
+        "acknowledges alerts and edits dashboards. An Administrator also manages users, devices, "
+        "API keys and billing. Every organisation needs at least two Administrators.",
+        "Single sign-on supports SAML 2.0 and OpenID Connect and is available in Acme Insight "
+        "Enterprise only.",
+    ]),
+    ("3. API", [
+        "Create API keys under Settings, API keys. API v2 allows 600 requests per minute per key, "
+        "or 3,000 per minute for Enterprise. API v1 is switched off on 31 December 2025.",
+        "Bulk exports of readings are available as CSV or Apache Parquet.",
+    ]),
+    ("4. Hosting regions", [
+        "Customer data is stored in one region chosen when the organisation is created: "
+        "Frankfurt, Virginia or Tokyo. Data never leaves its region, and backups stay in the "
+        "same region.",
+    ]),
+]
+
+VIBRACHECK_V3 = [
+    ("VibraCheck V3 Vibration Sensor Manual", [
+        "The VibraCheck V3 monitors the vibration of motors, pumps, fans and gearboxes to warn "
+        "of bearing wear and misalignment before a machine fails. List price: 149 USD (SKU "
+        "ACM-SEN-004).",
+    ]),
+    ("1. Specifications", [
+        "Sensor: three-axis MEMS accelerometer, range plus or minus 16 g, sampling at up to 3.2 "
+        "kHz, frequency range 2 Hz to 1 kHz. Enclosure: IP67 stainless steel.",
+        "Battery: a replaceable 3.6 V lithium cell that lasts about 3 years with one measurement "
+        "per hour.",
+    ]),
+    ("2. Mounting", [
+        "Mount the sensor on a flat, clean spot as close to the bearing as possible. The stud "
+        "mount (M6 thread) gives the best readings: tighten it to 8 Nm. The magnetic mount is "
+        "quicker but limits useful readings to about 500 Hz.",
+    ]),
+    ("3. Alarm levels", [
+        "VibraCheck classifies velocity readings into the four zones of ISO 10816-3. By default "
+        "it raises a warning at 2.8 mm/s RMS (zone B to C) and an alarm at 4.5 mm/s RMS (zone C "
+        "to D). Change the thresholds in Acme Insight per machine.",
+    ]),
+    ("4. Calibration", [
+        "Have the sensor calibrated every 24 months. Order the Calibration service from Acme; "
+        "the sensor is back within 10 working days with a certificate.",
+    ]),
+]
+
+SALES_PLAYBOOK = [
+    ("Your first 90 days in sales", [
+        "This playbook is for new Sales Representatives and Account Managers at Acme Industrial. "
+        "Read it together with the general onboarding guide.",
+    ]),
+    ("Ramp-up and quota", [
+        "Your quota ramps up over your first quarter: no quota in month 1, half of your quota in "
+        "months 2 and 3, and the full quota from month 4.",
+        "Commission is 6% of the invoices paid by your customers, paid quarterly with the salary "
+        "of the month after the quarter ends. Invoices of cancelled orders earn nothing.",
+    ]),
+    ("Tools", [
+        "Every customer, contact, quote and discount approval is recorded in the CRM. Log every "
+        "customer meeting in the CRM within 24 hours.",
+        "Order a demo kit (five TempSense T1 sensors, one EdgeHub E1 and one AirQ A1) from the "
+        "Rotterdam hub in your first week; delivery takes 5 working days.",
+    ]),
+    ("Discounts", [
+        "You may give up to 5% off list price yourself. Up to 10% needs the Account Manager's "
+        "approval in the CRM. Above 10% only the Head of Sales can approve, in writing.",
+    ]),
+    ("Certification", [
+        "Pass the Acme Insight product certification in the Learning Hub by the end of week 6. "
+        "The pass mark is 80%; you may retake it twice.",
+    ]),
+]
+SALES_CONTACTS = [("Topic", "Contact"), ("Quotes and discounts", "Your Account Manager"),
+                  ("Credit hold and invoices", "finance@acme.example"),
+                  ("Demo kits", "Rotterdam hub, hub@acme.example"),
+                  ("Technical pre-sales", "The Sales Engineer of your region")]
+
+CUSTOMER_VISIT_JA = """顧客訪問ガイド（日本リージョン）
+
+この文書は、日本リージョンの営業担当者とセールスエンジニアが顧客を訪問するときの社内ルールをまとめたものです。
+
+訪問の準備
+訪問の3営業日前までに、訪問目的と出席者を CRM に登録してください。初回訪問では会社案内と製品カタログ（日本語版）を持参します。
+
+見積書
+見積書の有効期限は発行日から30日です。価格は米ドルの定価を基準とし、円建ての見積書には経理部が毎月第1営業日に公表する為替レートを使います。値引きは定価の5%までは担当者の判断で可能で、10%まではアカウントマネージャーの承認が必要です。
+
+手土産と接待
+手土産は1社あたり5,000円までとし、費用は経費精算で申請します。顧客から接待の申し出があった場合は、行動規範に従い、1人あたり50ユーロ相当を超えるものはお断りしてください。
+
+訪問後
+訪問報告は24時間以内に CRM に入力してください。技術的な質問に即答できなかった場合は、2営業日以内にセールスエンジニアから回答します。
+
+名刺
+名刺は総務部に申請すると、5営業日で100枚が届きます。
+"""
+
+
+def make_pdf(path: Path, sections: list[tuple[str, list[str]]]) -> None:
+    """A PDF whose first section is the title; later sections start on new pages, bookmarked."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
@@ -123,9 +315,11 @@ def make_manual(path: Path) -> None:
                 self.canv.bookmarkPage(key)
                 self.canv.addOutlineEntry(flowable.getPlainText(), key, level=0)
 
-    doc = Bookmarked(str(path), pagesize=A4, title="RoboVac X200 User Manual", author="Acme Corp")
+    title = sections[0][0]
+    # invariant=1 leaves out the creation date and random file id, so reruns give the same bytes.
+    doc = Bookmarked(str(path), pagesize=A4, title=title, author="Acme Corp", invariant=1)
     story: list[object] = []
-    for number, (heading, paragraphs) in enumerate(MANUAL):
+    for number, (heading, paragraphs) in enumerate(sections):
         if number > 1:
             story.append(PageBreak())
         story.append(Paragraph(heading, styles["Title" if number == 0 else "Heading1"]))
@@ -135,31 +329,60 @@ def make_manual(path: Path) -> None:
     doc.build(story)
 
 
-def make_onboarding(path: Path) -> None:
+def make_docx(path: Path, title: str, sections: list[tuple[str, list[str]]],
+              contacts: list[tuple[str, str]]) -> None:
+    """A DOCX guide: a title, one Heading 1 per section, and a two-column contacts table."""
     import docx
 
     document = docx.Document()
-    document.core_properties.title = "Acme Onboarding Guide"
-    document.add_paragraph("Acme Onboarding Guide", style="Title")
-    for heading, paragraphs in ONBOARDING:
+    document.core_properties.title = title
+    document.add_paragraph(title, style="Title")
+    for heading, paragraphs in sections:
         document.add_heading(heading, level=1)
         for text in paragraphs:
             document.add_paragraph(text)
     document.add_heading("Who to ask", level=1)
     table = document.add_table(rows=0, cols=2)
-    for topic, contact in ONBOARDING_CONTACTS:
+    for topic, contact in contacts:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = topic, contact
     document.save(str(path))
 
 
+GENERATED: dict[str, Callable[[Path], object]] = {
+    "robovac_x200_manual.pdf": lambda p: make_pdf(p, MANUAL),
+    "manuals/tempsense_t1_manual.pdf": lambda p: make_pdf(p, TEMPSENSE_T1),
+    "manuals/edgehub_e1_admin_guide.pdf": lambda p: make_pdf(p, EDGEHUB_E1),
+    "manuals/acme_insight_admin_guide.pdf": lambda p: make_pdf(p, INSIGHT_GUIDE),
+    "manuals/vibracheck_v3_manual.pdf": lambda p: make_pdf(p, VIBRACHECK_V3),
+    "onboarding_guide.docx": lambda p: make_docx(p, "Acme Onboarding Guide", ONBOARDING,
+                                                 ONBOARDING_CONTACTS),
+    "sales_onboarding_playbook.docx": lambda p: make_docx(p, "Acme Sales Onboarding Playbook",
+                                                          SALES_PLAYBOOK, SALES_CONTACTS),
+    "tokyo_office_rules.txt": lambda p: p.write_bytes(TOKYO.encode("shift_jis")),
+    "japan/customer_visit_guide_ja.txt": lambda p: p.write_bytes(CUSTOMER_VISIT_JA.encode("euc_jp")),
+    "supplier_code_of_conduct.txt": lambda p: p.write_bytes(SUPPLIER_CODE.encode("cp1252")),
+}
+"""Each generated document, by its path under ``docs/``, with the function that writes it."""
+
+
+def build(out: Path = DOCS) -> list[Path]:
+    """Write every generated document under ``out``; return their paths."""
+    written = []
+    for relative, write in GENERATED.items():
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+        written.append(path)
+    return written
+
+
 def main() -> None:
-    DOCS.mkdir(parents=True, exist_ok=True)
-    make_manual(DOCS / "robovac_x200_manual.pdf")
-    make_onboarding(DOCS / "onboarding_guide.docx")
-    (DOCS / "tokyo_office_rules.txt").write_bytes(TOKYO.encode("shift_jis"))
-    (DOCS / "supplier_code_of_conduct.txt").write_bytes(SUPPLIER_CODE.encode("cp1252"))
-    print(f"wrote example documents to {DOCS}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DOCS)
+    args = parser.parse_args()
+    paths = build(args.out)
+    print(f"wrote {len(paths)} example documents to {args.out}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,45 @@
+"""The fact matcher that keeps the labelled questions honest."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.examples.facts import contains, normalise, render_rows
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("total: 1539948.9", "1,539,948.90"),
+    ("1,528,129.10 USD", "1528129.1"),
+    ("Hotels: 260 EUR per night", "260 eur"),
+    ("up to three   days\nper week", "Three days"),
+    ("月額５万円を上限", "5万円"),
+    ('{"status": "resolved"}', "resolved"),
+    ("released in 4.2.0 (14 October)", "4.2.0"),
+    ("2025-01-29T18:46:00Z", "2025-01-29"),
+    ("12000", "12,000"),
+])
+def test_contains_matches_the_same_fact_written_differently(text: str, fact: str) -> None:
+    assert contains(text, fact)
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("120 minutes", "12"),
+    ("costs 4.12 EUR", "12"),
+    ("version 4.2.1", "4.2"),
+    ("reopen it", "open"),
+    ("VibraCheck V3", "3"),
+    ("25 days", "2 days"),
+    ("anything", ""),
+])
+def test_contains_needs_the_whole_token(text: str, fact: str) -> None:
+    assert not contains(text, fact)
+
+
+def test_normalise_keeps_dates_and_lists_apart() -> None:
+    assert normalise("2024-03-12") == "2024-03-12"
+    assert normalise("1,2,3") == "1,2,3"
+
+
+def test_rows_render_money_with_two_decimals() -> None:
+    text = render_rows(("name", "total", "paid_on"), [("Cedar Farms Ltd", 1528129.1, None)])
+    assert text == "name | total | paid_on\nCedar Farms Ltd | 1528129.10 | "
