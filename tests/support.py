@@ -162,3 +162,14 @@ description = "Support tickets: current status, assignee, comments"
 auth = {{ type = "bearer", token_env = "TICKETS_TOKEN" }}
 """)
     return path
+
+
+def run_async(coro_fn, *args, timeout: float = 90.0):
+    """Run ``coro_fn(*args)`` on a fresh event loop, bounded by ``timeout`` seconds."""
+    import anyio
+
+    async def main():
+        with anyio.fail_after(timeout):
+            return await coro_fn(*args)
+
+    return anyio.run(main)

@@ -6,24 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
 from connectors.config import load_config
 from connectors.docs import DocumentIndex
 from servers.all import build_all_server
-from tests.support import EXAMPLES, REPO, TICKETS_TOKEN, write_demo_config
+from tests.support import run_async as run, EXAMPLES, REPO, TICKETS_TOKEN, write_demo_config
 
 ENV = {**os.environ, "TICKETS_TOKEN": TICKETS_TOKEN}
 
 
-def run(coro_fn, *args):
-    async def main():
-        with anyio.fail_after(90):
-            return await coro_fn(*args)
-
-    return anyio.run(main)
 
 
 @pytest.fixture(scope="module")

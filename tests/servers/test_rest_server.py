@@ -8,7 +8,6 @@ import subprocess
 import sys
 import tempfile
 
-import anyio
 import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
@@ -19,17 +18,11 @@ from connectors.config import ApiSource
 from servers.rest import build_rest_server
 from tests.connectors.rest.helpers import DATA
 from tests.connectors.rest.recorder import recording_server
-from tests.support import EXAMPLES, REPO, TICKETS_TOKEN as TOKEN, mcp_http_server
+from tests.support import run_async as run, EXAMPLES, REPO, TICKETS_TOKEN as TOKEN, mcp_http_server
 
 SPEC = EXAMPLES / "tickets" / "openapi.yaml"
 
 
-def run(coro_fn, *args):
-    async def main():
-        with anyio.fail_after(60):
-            return await coro_fn(*args)
-
-    return anyio.run(main)
 
 
 @pytest.fixture(scope="module")

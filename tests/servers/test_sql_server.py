@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import anyio
 import httpx
 import httpx2
 import pytest
@@ -15,15 +14,9 @@ from mcp.client.streamable_http import streamable_http_client
 from connectors.sql.engine import Limits, SqlDatabase
 from servers.sql import build_sql_server
 from tests.connectors.sql.corpus import HOSTILE
-from tests.support import EXAMPLES, REPO, data_digest, mcp_http_server
+from tests.support import run_async as run, EXAMPLES, REPO, data_digest, mcp_http_server
 
 
-def run(coro_fn, *args):
-    async def main():
-        with anyio.fail_after(60):
-            return await coro_fn(*args)
-
-    return anyio.run(main)
 
 
 def stdio(*args: str) -> StdioServerParameters:
