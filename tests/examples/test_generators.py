@@ -48,8 +48,6 @@ def test_make_docs_reproduces_the_committed_documents(tmp_path: Path) -> None:
 
 
 def test_tickets_data_follows_from_the_generated_sales_data(fresh_acme_db: Path, tmp_path: Path) -> None:
-    if importlib.util.find_spec("examples.tickets.generate") is None:
-        pytest.skip("no tickets generator")
     from examples.tickets.generate import generate
 
     fresh = generate(tmp_path / "tickets.db", acme_db=fresh_acme_db)
