@@ -160,3 +160,50 @@ def sources(config_path: Path | None, debug: bool) -> None:
         console.print(table)
         raise click.ClickException(str(exc)) from None
     console.print(table)
+
+
+@main.command(name="eval")
+@click.argument("questions", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@common_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the run (figures and every question's result) to this JSON file.")
+@click.option("--compare", "runs", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="A.json B.json", help="Compare two runs written by --out; asks nothing.")
+@click.option("--limit", type=int, default=0, help="Ask only the first N questions.")
+@click.option("--tag", "tags", multiple=True, help="Ask only questions with this tag (repeatable).")
+@click.option("--failures", type=int, default=10, show_default=True, help="Failed questions to print.")
+@clean_errors
+def eval_questions(questions: Path | None, config_path: Path | None, debug: bool, out: Path | None,
+                   runs: tuple[Path, Path] | None, limit: int, tags: tuple[str, ...], failures: int) -> None:
+    """Ask every question in QUESTIONS (JSON Lines) and score routing, SQL, facts, citations and cost."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agent.eval import (EvalRun, comparison_tables, load_questions, load_run, report, run_eval,
+                            run_meta)
+
+    console = Console()
+    if runs:
+        a, b = (load_run(p) for p in runs)
+        for table in comparison_tables(a, b, label_a=runs[0].stem, label_b=runs[1].stem):
+            console.print(table)
+        return
+    if questions is None:
+        raise click.UsageError("Give a QUESTIONS.jsonl file, or --compare A.json B.json.")
+    gold = load_questions(questions, limit=limit, tags=tags)
+    path = find_config_path(config_path, os.environ)
+    agent = open_agent(config_path)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.fields[last]}"), console=Console(stderr=True), transient=True)
+    started = time.perf_counter()
+    with agent, progress:
+        task = progress.add_task("eval", total=len(gold), last="")
+        results = run_eval(agent, gold, on_result=lambda r: progress.update(
+            task, advance=1, last=f"{r.id} {'ok' if not r.failed else 'FAIL'}"))
+    run = EvalRun(meta=run_meta(agent.config, questions=questions, config_path=path), results=results,
+                  wall_s=time.perf_counter() - started)
+    console.print(report(run.summary, results, failures))
+    if out is not None:
+        run.save(out)
+        console.print(f"Wrote {out}", highlight=False)

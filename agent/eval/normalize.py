@@ -1,0 +1,91 @@
+"""Text normalisation for fact matching: case, numbers and whitespace.
+
+``"USD 1,234.50"`` and ``"usd  1234.5"`` normalise alike; a fact matches only
+at word edges, so ``"25"`` is not found in ``"250"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["NOT_FOUND_PHRASES", "contains_fact", "normalize_text", "says_not_found"]
+
+_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_COMPOUND = re.compile(rf"\b({_TENS})[- ]({_UNITS})\b")
+_WORD = re.compile(r"\b(" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")\b")
+_THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u2009](?=\d{3}(?!\d))")
+_TRAILING_ZEROS = re.compile(r"(\d)\.(\d*?)0+(?!\d)")
+_BARE_POINT = re.compile(r"(\d)\.(?!\d)")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+NOT_FOUND_PHRASES = (
+    "not found in the sources", "not found", "no information", "does not contain", "doesn't contain",
+    "does not mention", "doesn't mention", "not mentioned", "cannot find", "can't find", "could not find",
+    "couldn't find", "no relevant", "not available", "not provided", "do not have", "don't have",
+    "does not provide", "doesn't provide", "cannot answer", "can't answer", "unable to answer", "i don't know",
+)
+
+
+def normalize_text(text: str) -> str:
+    """Lower case, NFKC, plain quotes, digits for number words, no thousands separators or
+    trailing decimal zeros, ``%`` against its number, single spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = _COMPOUND.sub(lambda m: str(_WORDS[m.group(1)] + _WORDS[m.group(2)]), text)
+    text = _WORD.sub(lambda m: str(_WORDS[m.group(1)]), text)
+    text = _THOUSANDS.sub("", text)
+    text = _TRAILING_ZEROS.sub(lambda m: f"{m.group(1)}.{m.group(2)}", text)
+    text = _BARE_POINT.sub(r"\1", text)
+    text = re.sub(r"(\d)\s+%", r"\1%", text)
+    return " ".join(text.split())
+
+
+def _edge(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _number_in(haystack: str, needle: str) -> bool:
+    """A number fact matches a number in the text rounded to the fact's decimals (44992556.39999996 → 44992556.4)."""
+    decimals = len(needle.partition(".")[2])
+    target = float(needle)
+    return any(round(float(m.group()), decimals) == target
+               for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w]|\.\d)", haystack))
+
+
+def contains_fact(text: str, fact: str) -> bool:
+    """Whether normalised ``fact`` occurs in normalised ``text``, not inside a longer word or number;
+    a fact that is one number also matches that number written with more decimals."""
+    haystack, needle = normalize_text(text), normalize_text(fact)
+    if not needle:
+        return True
+    if _PLAIN_NUMBER.fullmatch(needle) and _number_in(haystack, needle):
+        return True
+    start = 0
+    while (at := haystack.find(needle, start)) >= 0:
+        end = at + len(needle)
+        before_ok = not (_edge(needle[0]) and at > 0 and _edge(haystack[at - 1]))
+        after_ok = not (_edge(needle[-1]) and end < len(haystack) and _edge(haystack[end]))
+        # "3.5" must not match the "3" of "3.5%"… but "25" may end a sentence: "25."
+        if after_ok and needle[-1].isdigit() and haystack[end:end + 2].startswith(".") \
+                and haystack[end + 1:end + 2].isdigit():
+            after_ok = False
+        if before_ok and after_ok:
+            return True
+        start = at + 1
+    return False
+
+
+def says_not_found(text: str) -> bool:
+    """Whether an answer says the sources do not hold the answer."""
+    normal = normalize_text(text)
+    return any(phrase in normal for phrase in NOT_FOUND_PHRASES)

@@ -1,0 +1,82 @@
+"""``python -m agent eval``: the real SQL server as a subprocess, the fake LLM, JSON out, --compare."""
+
+import json
+
+from click.testing import CliRunner
+
+from agent.cli import main
+from tests.fakes.llm_server import Json, Request, Text
+
+GOLD = [
+    {"id": "q1", "question": "How many customers are there?", "source": "sales", "facts": ["240"],
+     "sql": "SELECT COUNT(*) FROM customers", "tags": ["easy"]},
+    {"id": "q2", "question": "Which region has the most customers?", "source": "sales", "facts": ["EMEA"],
+     "sql": "SELECT r.name FROM customers c JOIN regions r ON r.region_id = c.region_id "
+            "GROUP BY r.name ORDER BY COUNT(*) DESC LIMIT 1"},
+]
+
+
+def write_files(tmp_path, llm_url, db):
+    config = tmp_path / "ragbox.toml"
+    config.write_text(f"""
+[llm]
+provider = "openai"
+model = "qwen2.5:7b-instruct"
+host = "{llm_url}"
+timeout_s = 10
+
+[embeddings]
+provider = "hashing"
+
+[[databases]]
+name = "sales"
+url = "sqlite:///{db}"
+description = "Sales database: customers, orders, invoices"
+""", encoding="utf-8")
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(q) + "\n" for q in GOLD), encoding="utf-8")
+    return config, questions
+
+
+def policy(sql_for_q2: str):
+    def reply(request: Request):
+        if request.schema and "sql" in request.schema.get("properties", {}):
+            asks_region = "region" in request.prompt.rsplit("Question: ", 1)[-1]
+            return Json({"sql": sql_for_q2 if asks_region else "SELECT COUNT(*) AS n FROM customers"})
+        return Text("There are 240 customers [1]." if "240" in request.prompt else "It is EMEA [1].")
+    return reply
+
+
+def test_eval_writes_json_prints_tables_and_compares(tmp_path, llm, acme_sqlite):
+    config, questions = write_files(tmp_path, llm.url, acme_sqlite)
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    llm.reset(policy=policy(GOLD[1]["sql"]))
+    result = CliRunner().invoke(main, ["eval", str(questions), "--config", str(config), "--out", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "Scores" in result.output and "Routing confusion" in result.output and "LLM calls by purpose" in result.output
+    run = json.loads(good.read_text())
+    assert run["meta"]["llm"]["provider"] == "openai" and len(run["questions"]) == 2
+    overall = run["summary"]["overall"]
+    assert overall["routing_accuracy"] == 1.0 and overall["sql_execution_accuracy"] == 1.0
+    assert overall["llm_calls_total"] == len(llm.requests) == 4
+    assert overall["prompt_tokens_total"] == sum(r.prompt_tokens for r in llm.requests)
+
+    llm.reset(policy=policy("SELECT name FROM regions ORDER BY name LIMIT 1"))
+    result = CliRunner().invoke(main, ["eval", str(questions), "--config", str(config), "--out", str(bad)])
+    assert result.exit_code == 0, result.output
+    assert "q2: Which region has the most customers?" in result.output and "SQL wrong" in result.output
+
+    result = CliRunner().invoke(main, ["eval", "--compare", str(good), str(bad)])
+    assert result.exit_code == 0, result.output
+    assert "sql_execution_accuracy" in result.output and "-50%" in result.output
+    assert "changed outcomes" in result.output and "SQL ok" in result.output
+
+
+def test_eval_errors_are_one_line(tmp_path, llm, acme_sqlite):
+    config, _ = write_files(tmp_path, llm.url, acme_sqlite)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "Q?"}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(bad), "--config", str(config)])
+    assert result.exit_code == 1 and "line 1: 'source'" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["eval", "--config", str(config)])
+    assert result.exit_code == 2 and "--compare" in result.output
