@@ -35,6 +35,11 @@ class OpenAIChat(ChatModel):
 
     provider: ClassVar[str] = "openai"
 
+    #: How this server takes a JSON schema. OpenAI, vLLM and LM Studio accept
+    #: ``json_schema``; llama-cpp-python's server only ``json_object`` with a
+    #: ``schema``. Learned from the first refusal, then kept for the session.
+    schema_style: str = "json_schema"
+
     def __post_init__(self) -> None:
         # No retries: a local server that is down should say so at once.
         self._client = openai.OpenAI(
@@ -57,7 +62,7 @@ class OpenAIChat(ChatModel):
             **self.options,
         }
         if schema is not None:
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+            kwargs["response_format"] = self._response_format(schema)
         if tools:
             kwargs["tools"] = [
                 {"type": "function", "function": {"name": t.name, "description": t.description,
@@ -65,9 +70,14 @@ class OpenAIChat(ChatModel):
                 for t in tools
             ]
         try:
-            if on_token is None:
-                return self._complete(kwargs)
-            return self._stream(kwargs, on_token)
+            try:
+                return self._send(kwargs, on_token)
+            except openai.APIStatusError as exc:
+                if schema is None or self.schema_style != "json_schema" or "json_schema" not in exc.message:
+                    raise
+                self.schema_style = "json_object"
+                kwargs["response_format"] = self._response_format(schema)
+                return self._send(kwargs, on_token)
         except openai.APIConnectionError as exc:
             raise LLMUnavailable(
                 f"Cannot reach the OpenAI-compatible server at {self.host}: start it (for example "
@@ -80,6 +90,14 @@ class OpenAIChat(ChatModel):
             ) from exc
         except openai.APIStatusError as exc:
             raise LLMFailed(f"The server at {self.host} answered {exc.status_code}: {exc.message}") from exc
+
+    def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.schema_style == "json_object":
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+
+    def _send(self, kwargs: dict[str, Any], on_token: TokenSink | None) -> ChatReply:
+        return self._complete(kwargs) if on_token is None else self._stream(kwargs, on_token)
 
     def _complete(self, kwargs: dict[str, Any]) -> ChatReply:
         response = self._client.chat.completions.create(**kwargs)

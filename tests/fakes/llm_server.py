@@ -125,6 +125,8 @@ class FakeLLM:
     """The fake server; use as a context manager, or ``start()``/``stop()``."""
 
     models: tuple[str, ...] = ("qwen2.5:7b-instruct", "small")
+    #: False answers ``json_schema`` response formats as llama-cpp-python's server does.
+    openai_json_schema: bool = True
     requests: list[Request] = field(default_factory=list)
     policy: Policy | None = None
     port: int = field(default_factory=free_port)
@@ -269,13 +271,20 @@ class FakeLLM:
     async def _openai_chat(self, http: HttpRequest) -> Response:
         body = await http.json()
         fmt = body.get("response_format") or {}
-        schema = (fmt.get("json_schema") or {}).get("schema") if fmt.get("type") == "json_schema" else None
+        schema = {"json_schema": (fmt.get("json_schema") or {}).get("schema"), "json_object": fmt.get("schema")}.get(
+            fmt.get("type", ""))
         options = {k: body[k] for k in ("temperature", "max_tokens", "seed") if k in body}
         request = Request(
             api="openai", model=body.get("model", ""), messages=body.get("messages") or [],
             tools=body.get("tools") or [], schema=schema, stream=bool(body.get("stream")),
             options=options, body=body, prompt_tokens=_prompt_tokens(body, schema),
         )
+        if fmt.get("type") == "json_schema" and not self.openai_json_schema:
+            with self._lock:
+                self.requests.append(request)
+            return JSONResponse({"error": {"message": "Input should be 'text' or 'json_object' "
+                                           "(response_format.type: 'json_schema')", "type": "internal_server_error"}},
+                                status_code=500)
         reply = self._next(request)
         if reply is None:
             return JSONResponse({"error": {"message": "fake LLM: no scripted reply left"}}, status_code=500)

@@ -110,3 +110,22 @@ def test_missing_model_says_how_to_get_it(llm, provider):
 def test_server_error_is_an_llm_failure(llm, provider):
     with pytest.raises(LLMFailed, match="500"):  # nothing scripted: the fake answers 500
         model(llm, provider).chat(HELLO)
+
+
+SCHEMA = {"type": "object", "properties": {"source": {"enum": ["sales", "docs"]}}, "required": ["source"]}
+
+
+def test_openai_falls_back_to_json_object_schemas_for_llama_cpp_python(llm):
+    """llama-cpp-python's server refuses ``json_schema`` but takes ``json_object`` with a schema."""
+    llm.openai_json_schema = False
+    try:
+        chat = model(llm, "openai")
+        llm.script(Json({"source": "sales"}), Json({"source": "docs"}))
+        first = chat.chat(HELLO, schema=SCHEMA)
+        second = chat.chat(HELLO, schema=SCHEMA)
+    finally:
+        llm.openai_json_schema = True
+    assert (first.text, second.text) == ('{"source": "sales"}', '{"source": "docs"}')
+    formats = [r.body["response_format"]["type"] for r in llm.requests]
+    assert formats == ["json_schema", "json_object", "json_object"]  # refused once, then remembered
+    assert llm.requests[-1].schema == SCHEMA
