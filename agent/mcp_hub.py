@@ -159,15 +159,21 @@ class McpHub:
         if isinstance(target, str) and spec.token:
             http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {spec.token}"}, timeout=self.timeout_s)
             target = streamable_http_client(target, http_client=http)
-        client = Client(target, read_timeout_seconds=self.timeout_s)
-        try:
-            self._stack.enter_context(self._portal.wrap_async_context_manager(client))
-            listed = self._portal.call(self._list_tools, client)
-        except Exception as exc:
-            raise ServerUnavailable(
-                f"Could not start or reach the MCP server {spec.label}: {_reason(exc)}. "
-                "Run it by hand to see its error, or check the config."
-            ) from exc
+        # "auto" discovers the newest protocol; servers built on older SDKs can die on that
+        # probe (chroma-mcp on mcp 1.6 does), so a failure gets one more try with the
+        # initialize handshake that every server knows.
+        for mode in ("auto", "legacy"):
+            client = Client(target, read_timeout_seconds=self.timeout_s, mode=mode)
+            try:
+                self._stack.enter_context(self._portal.wrap_async_context_manager(client))
+                listed = self._portal.call(self._list_tools, client)
+                break
+            except Exception as exc:
+                if mode == "legacy" or not isinstance(spec.target, StdioServerParameters):
+                    raise ServerUnavailable(
+                        f"Could not start or reach the MCP server {spec.label}: {_reason(exc)}. "
+                        "Run it by hand to see its error, or check the config."
+                    ) from exc
         for tool in listed:
             name = tool.name
             if spec.source and not name.startswith(f"{spec.source}_"):

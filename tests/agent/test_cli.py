@@ -127,3 +127,12 @@ def test_chat_routes_a_follow_up_with_the_previous_question(tmp_path, llm, acme_
     assert "5000 orders [1]." in result.output and "1700 [1]." in result.output
     assert "follow-up to: How many orders" in llm.requests[2].prompt
     assert "Earlier question: How many orders" in llm.requests[3].prompt
+
+
+def test_a_server_on_an_old_sdk_is_reached_with_the_legacy_handshake():
+    from agent.mcp_hub import McpHub, ServerSpec
+
+    spec = ServerSpec.command([sys.executable, "-m", "tests.agent.legacy_server"], source="old")
+    with McpHub([spec]) as hub:
+        assert list(hub.tools) == ["old_echo"]
+        assert hub.call("old_echo", {"text": "still here"}).text == "still here"
