@@ -1,0 +1,57 @@
+"""The package rules in DESIGN.md, checked: layers point one way and ``__all__`` tells the truth."""
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+from tests.support import REPO
+
+PACKAGES = ("connectors", "servers", "agent")
+# What each package may import from this project (DESIGN.md, "Layers").
+ALLOWED = {
+    "connectors": {"connectors"},
+    "servers": {"connectors", "servers"},
+    "agent": {"agent", "connectors.config", "connectors.embeddings", "connectors.errors", "connectors.untrusted"},
+}
+NO_MCP = ("connectors",)
+
+
+def modules() -> list[str]:
+    names = []
+    for package in PACKAGES:
+        names.append(package)
+        path = [str(REPO / package)]
+        names += [m.name for m in pkgutil.walk_packages(path, prefix=f"{package}.") if m.name != f"{package}.__main__"]
+    return names
+
+
+def imported(module: str) -> set[str]:
+    spec = importlib.util.find_spec(module)
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("module", modules())
+def test_layers_point_one_way(module):
+    package = module.split(".")[0]
+    ours = {name for name in imported(module) if name.split(".")[0] in PACKAGES}
+    bad = {name for name in ours if not any(name == ok or name.startswith(f"{ok}.") for ok in ALLOWED[package])}
+    assert not bad, f"{module} imports {sorted(bad)}, which its layer may not use"
+    if package in NO_MCP:
+        assert not {n for n in imported(module) if n.split(".")[0] == "mcp"}, f"{module} imports mcp"
+
+
+@pytest.mark.parametrize("module", modules())
+def test_all_names_exist(module):
+    mod = importlib.import_module(module)
+    for name in getattr(mod, "__all__", ()):
+        assert hasattr(mod, name), f"{module}.__all__ lists {name}, which does not exist"
