@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -31,7 +29,7 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import free_port  # noqa: E402
+from tests.support import BackgroundServer, free_port  # noqa: E402
 
 __all__ = ["CountedCall", "CountingProxy"]
 
@@ -81,8 +79,7 @@ class CountingProxy:
     json_object_schemas: bool = False
     """Rewrite ``response_format`` ``json_schema`` as ``json_object`` with a ``schema``: the form
     llama-cpp-python's server (0.3.x) accepts; llama.cpp's own ``llama-server`` takes both."""
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _server: BackgroundServer | None = None
 
     @property
     def url(self) -> str:
@@ -145,22 +142,13 @@ class CountingProxy:
 
     def start(self) -> CountingProxy:
         app = Starlette(routes=[Route("/{path:path}", self._forward, methods=["GET", "POST"])])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="counting-proxy", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the counting proxy did not start")
-            time.sleep(0.01)
+        self._server = BackgroundServer(app, self.port, "counting proxy")
+        self._server.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
 
     def __enter__(self) -> CountingProxy:
         return self.start()

@@ -173,3 +173,30 @@ def run_async(coro_fn, *args, timeout: float = 90.0):
             return await coro_fn(*args)
 
     return anyio.run(main)
+
+
+class BackgroundServer:
+    """An ASGI app served by uvicorn on 127.0.0.1:``port`` in a daemon thread."""
+
+    def __init__(self, app, port: int, name: str) -> None:
+        import threading
+
+        import uvicorn
+
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name=name, daemon=True)
+        self._name = name
+
+    def start(self) -> None:
+        """Start serving; returns once the port accepts connections (at most 10 s)."""
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"{self._name} did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

@@ -21,19 +21,17 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.support import free_port
+from tests.support import BackgroundServer, free_port
 
 __all__ = ["Calls", "FakeLLM", "Json", "Missing", "Policy", "Reply", "Request", "Text", "count_tokens"]
 
@@ -132,8 +130,7 @@ class FakeLLM:
     port: int = field(default_factory=free_port)
     _queue: deque[Reply] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _server: BackgroundServer | None = None
 
     @property
     def url(self) -> str:
@@ -180,22 +177,13 @@ class FakeLLM:
             Route("/v1/chat/completions", self._openai_chat, methods=["POST"]),
             Route("/v1/models", self._openai_models, methods=["GET"]),
         ])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-llm", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake LLM server did not start")
-            time.sleep(0.01)
+        self._server = BackgroundServer(app, self.port, "fake LLM server")
+        self._server.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
 
     def __enter__(self) -> FakeLLM:
         return self.start()
