@@ -31,7 +31,7 @@ from connectors.docs import DocumentIndex  # noqa: E402
 from connectors.sql.engine import SqlDatabase  # noqa: E402
 from servers.docs import build_docs_server  # noqa: E402
 from servers.sql import build_sql_server  # noqa: E402
-from tests.fakes.llm_server import FakeLLM, Json, Request, Text  # noqa: E402
+from testkit.llm_server import FakeLLM, Json, Request, Text  # noqa: E402
 
 ACME = Path(__file__).resolve().parent.parent / "examples" / "acme"
 MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models"

@@ -32,7 +32,7 @@ from mcp import Client, StdioServerParameters  # noqa: E402
 
 from connectors.rest import AllowList, build_tools, load_spec  # noqa: E402
 from connectors.rest.operations import HTTP_METHODS  # noqa: E402
-from tests.support import free_port, running  # noqa: E402
+from testkit.servers import free_port, running  # noqa: E402
 
 TOKEN = "bench-token"
 

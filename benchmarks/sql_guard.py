@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from connectors.sql.engine import SqlDatabase  # noqa: E402
 from connectors.sql.guard import guard_sql  # noqa: E402
-from tests.connectors.sql.corpus import HOSTILE, LEGIT  # noqa: E402
+from testkit.sql_corpus import HOSTILE, LEGIT  # noqa: E402
 
 ACME = REPO / "examples" / "acme" / "acme.db"
 ROUND_TRIP_SQL = {

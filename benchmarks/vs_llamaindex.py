@@ -33,7 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from agent import Agent, ServerSpec  # noqa: E402
 from agent.eval import GoldQuestion, contains_fact, load_questions  # noqa: E402
-from counting_proxy import CountingProxy  # noqa: E402
 from connectors.config import Config, load_config  # noqa: E402
 from connectors.docs import DocumentIndex, chunk_document, discover_files, load_document  # noqa: E402
 from connectors.embeddings import Embedder, get_embedder  # noqa: E402
@@ -41,7 +40,8 @@ from connectors.sql.engine import SqlDatabase  # noqa: E402
 from derive_config import derive_config  # noqa: E402
 from servers.docs import build_docs_server  # noqa: E402
 from servers.sql import build_sql_server  # noqa: E402
-from tests.fakes.llm_server import FakeLLM, Json, Request, Text  # noqa: E402
+from testkit.counting_proxy import CountingProxy  # noqa: E402
+from testkit.llm_server import FakeLLM, Json, Request, Text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ("handbook", "sales")
@@ -162,7 +162,7 @@ def ratio(a: float, b: float) -> str:
               default=REPO / "examples" / "ragbox.toml", show_default=True)
 @click.option("--llm-host", default=None, help="An OpenAI-compatible server; default: the instant fake LLM.")
 @click.option("--model", default="qwen", show_default=True)
-@click.option("--json-object-schemas", is_flag=True, help="For llama-cpp-python's server (see counting_proxy).")
+@click.option("--json-object-schemas", is_flag=True, help="For llama-cpp-python's server (see testkit.counting_proxy).")
 @click.option("--limit", type=int, default=0, help="At most this many questions per source (0: all).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def main(questions_path: Path, config_path: Path, llm_host: str | None, model: str, json_object_schemas: bool,

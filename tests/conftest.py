@@ -9,7 +9,7 @@ import pytest
 
 from collections.abc import Iterator
 
-from tests.fakes.llm_server import FakeLLM
+from testkit.llm_server import FakeLLM
 from tests.support import REPO, need
 
 
@@ -24,10 +24,13 @@ def pg_url() -> str:
 
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
-    """The folder holding ``all-MiniLM-L6-v2/onnx/`` (``RAGBOX_MODELS_DIR``, else ../shared/models)."""
-    path = Path(os.environ.get("RAGBOX_MODELS_DIR") or REPO.parent / "shared" / "models")
-    if not (path / "all-MiniLM-L6-v2" / "onnx" / "model.onnx").is_file():
-        need(f"no MiniLM model under {path}; set RAGBOX_MODELS_DIR")
+    """The folder holding ``all-MiniLM-L6-v2/onnx/``: where the product looks
+    (``RAGBOX_MODELS_DIR``, then Chroma's cache), else ../shared/models beside the checkout."""
+    from connectors.embeddings.onnx_minilm import find_minilm_dir
+
+    path = find_minilm_dir() or find_minilm_dir(REPO.parent / "shared" / "models", env={})
+    if path is None:
+        need("no MiniLM model in RAGBOX_MODELS_DIR, Chroma's cache or ../shared/models; set RAGBOX_MODELS_DIR")
     return path
 
 
@@ -55,7 +58,8 @@ def tickets_api():
     """The example ticketing API under uvicorn on 127.0.0.1; yields its base URL."""
     import sys
 
-    from tests.support import TICKETS_TOKEN, free_port, running
+    from testkit.servers import free_port, running
+    from tests.support import TICKETS_TOKEN
 
     port = free_port()
     args = [sys.executable, "-m", "examples.tickets", "--port", str(port)]

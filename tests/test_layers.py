@@ -9,14 +9,20 @@ import pytest
 
 from tests.support import REPO
 
-PACKAGES = ("connectors", "servers", "agent")
-# What each package may import from this project (DESIGN.md, "Layers").
+PACKAGES = ("connectors", "servers", "agent", "testkit")
+# Every top-level name of this project that a module could import.
+OURS = {*PACKAGES, "tests", "benchmarks", "examples"}
+# What each package may import from this project (DESIGN.md, "Layers"). testkit, shared by
+# tests and benchmarks, stands alone.
 ALLOWED = {
     "connectors": {"connectors"},
     "servers": {"connectors", "servers"},
-    "agent": {"agent", "connectors.config", "connectors.embeddings", "connectors.errors", "connectors.untrusted"},
+    "agent": {"agent", "connectors.config", "connectors.embeddings", "connectors.errors", "connectors.names",
+              "connectors.untrusted"},
+    "testkit": {"testkit"},
 }
-NO_MCP = ("connectors",)
+NO_MCP = ("connectors", "testkit")
+BENCHMARKS = sorted((REPO / "benchmarks").glob("*.py"))
 
 
 def modules() -> list[str]:
@@ -28,9 +34,10 @@ def modules() -> list[str]:
     return names
 
 
-def imported(module: str) -> set[str]:
-    spec = importlib.util.find_spec(module)
-    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+def imported(module: str | Path) -> set[str]:
+    """Absolute imports of ``module`` (a dotted name or a file)."""
+    path = module if isinstance(module, Path) else Path(importlib.util.find_spec(module).origin)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -43,7 +50,7 @@ def imported(module: str) -> set[str]:
 @pytest.mark.parametrize("module", modules())
 def test_layers_point_one_way(module):
     package = module.split(".")[0]
-    ours = {name for name in imported(module) if name.split(".")[0] in PACKAGES}
+    ours = {name for name in imported(module) if name.split(".")[0] in OURS}
     bad = {name for name in ours if not any(name == ok or name.startswith(f"{ok}.") for ok in ALLOWED[package])}
     assert not bad, f"{module} imports {sorted(bad)}, which its layer may not use"
     if package in NO_MCP:
@@ -55,3 +62,9 @@ def test_all_names_exist(module):
     mod = importlib.import_module(module)
     for name in getattr(mod, "__all__", ()):
         assert hasattr(mod, name), f"{module}.__all__ lists {name}, which does not exist"
+
+
+@pytest.mark.parametrize("script", BENCHMARKS, ids=lambda p: p.name)
+def test_benchmarks_do_not_import_tests(script):
+    bad = {name for name in imported(script) if name.split(".")[0] == "tests"}
+    assert not bad, f"benchmarks/{script.name} imports {sorted(bad)}; shared helpers belong in testkit"

@@ -1,7 +1,7 @@
 """Text normalisation for fact matching: case, numbers and whitespace.
 
-``"USD 1,234.50"`` and ``"usd  1234.5"`` normalise alike; a fact matches only
-at word edges, so ``"25"`` is not found in ``"250"``.
+``"USD 1,234.50"`` and ``"usd  1234.5"`` normalise alike, and so do ``"twelve"`` and
+``"12"``; a fact matches only at word edges, so ``"25"`` is not found in ``"250"``.
 """
 
 from __future__ import annotations
@@ -51,38 +51,41 @@ def _edge(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w]|\.\d)")
 
 
-def _number_in(haystack: str, needle: str) -> bool:
-    """A number fact matches a number in the text rounded to the fact's decimals (44992556.39999996 → 44992556.4)."""
+def _rounds_to(haystack: str, needle: str) -> bool:
+    """A decimal fact matches a number in the text rounded to the fact's decimals
+    (44992556.39999996 → 44992556.4); an integer fact never matches 11.6."""
     decimals = len(needle.partition(".")[2])
     target = float(needle)
-    return any(round(float(m.group()), decimals) == target
-               for m in re.finditer(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w]|\.\d)", haystack))
+    return any(round(float(m.group()), decimals) == target for m in _NUMBER.finditer(haystack))
+
+
+def _fact_pattern(needle: str) -> re.Pattern[str]:
+    """``needle`` as a whole token: "12" is not in "120" or "4.12", "open" not in "reopen";
+    a number may run into a unit or a suffix ("12kg", "2025-01-29T18:46")."""
+    pattern = re.escape(needle)
+    if _edge(needle[0]):
+        pattern = (r"(?<![0-9a-z.])" if needle[0].isdigit() else r"(?<![0-9a-z])") + pattern
+    if _edge(needle[-1]):
+        pattern += r"(?![0-9]|\.[0-9])" if needle[-1].isdigit() else r"(?![0-9a-z])"
+    return re.compile(pattern)
 
 
 def contains_fact(text: str, fact: str) -> bool:
-    """Whether normalised ``fact`` occurs in normalised ``text``, not inside a longer word or number;
-    a fact that is one number also matches that number written with more decimals."""
-    haystack, needle = normalize_text(text), normalize_text(fact)
+    """Whether normalised ``fact`` occurs in normalised ``text`` as a whole token; a decimal
+    fact also matches that number written with more decimals. An empty fact matches nothing.
+
+    The one fact matcher: eval scoring and the checks of the gold question set both use it."""
+    needle = normalize_text(fact)
     if not needle:
+        return False
+    haystack = normalize_text(text)
+    if _DECIMAL.fullmatch(needle) and _rounds_to(haystack, needle):
         return True
-    if _PLAIN_NUMBER.fullmatch(needle) and _number_in(haystack, needle):
-        return True
-    start = 0
-    while (at := haystack.find(needle, start)) >= 0:
-        end = at + len(needle)
-        before_ok = not (_edge(needle[0]) and at > 0 and _edge(haystack[at - 1]))
-        after_ok = not (_edge(needle[-1]) and end < len(haystack) and _edge(haystack[end]))
-        # "3.5" must not match the "3" of "3.5%"… but "25" may end a sentence: "25."
-        if after_ok and needle[-1].isdigit() and haystack[end:end + 2].startswith(".") \
-                and haystack[end + 1:end + 2].isdigit():
-            after_ok = False
-        if before_ok and after_ok:
-            return True
-        start = at + 1
-    return False
+    return _fact_pattern(needle).search(haystack) is not None
 
 
 def says_not_found(text: str) -> bool:

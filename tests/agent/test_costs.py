@@ -6,7 +6,7 @@ makes them larger should be a decision, not an accident.
 
 import pytest
 
-from tests.fakes.llm_server import Calls, Json, Text
+from testkit.llm_server import Calls, Json, Text
 
 CASES = {
     # kind: (kinds configured, question, scripted replies, expected purposes, prompt-token ceiling)

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.llm_server import Calls, Json, Text
+from testkit.llm_server import Calls, Json, Text
 from tests.support import REPO, TICKETS_TOKEN
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import pytest
 
 from tests.support import REPO, TICKETS_TOKEN, mcp_http_server, need
 
+pytestmark = pytest.mark.slow
+
 NODE = REPO / "tests" / "e2e" / "node"
 BIN = NODE / "node_modules" / ".bin"
 BASELINE = REPO / "tests" / "e2e" / "conformance-baseline.yml"

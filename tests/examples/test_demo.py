@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.llm_server import Calls, Json, Reply, Request, Text
-from tests.support import EXAMPLES, REPO, free_port
+from testkit.llm_server import Calls, Json, Reply, Request, Text
+from testkit.servers import free_port
+from tests.support import EXAMPLES, REPO
+
+pytestmark = pytest.mark.slow
 
 
 def demo_config(tmp_path: Path, llm_host: str) -> Path:
@@ -73,6 +76,7 @@ def test_demo_without_an_llm_says_how_to_start_one_and_shows_the_sources(tmp_pat
     out = run_demo(demo_config(tmp_path, f"http://127.0.0.1:{free_port()}"))
     flat = " ".join(out.split())
     assert "Cannot reach Ollama" in flat and "ollama serve" in flat
+    assert "set [llm] host" in flat  # rich would take "[llm]" for markup and drop it
     assert "25 days of paid annual leave" in flat  # the handbook passage
     assert "Tidal Textiles KK" in flat  # the top customer of 2025, from SQL
     assert '"id":1' in flat.replace(" ", "")  # ticket 1 from the API

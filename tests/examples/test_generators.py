@@ -11,6 +11,8 @@ from connectors.docs import load_document
 from examples.acme import generate_db, make_docs
 from tests.support import ACME_DB, EXAMPLES, data_digest, need
 
+pytestmark = pytest.mark.slow  # rebuilds the demo data from scratch
+
 TICKETS_DB = EXAMPLES / "tickets" / "tickets.db"
 
 

@@ -20,10 +20,11 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agent.eval import contains_fact, normalize_text
 from connectors.config import load_config
 from connectors.docs import load_document
 from connectors.sql.engine import SqlDatabase
-from tests.examples.facts import contains, normalise, render_rows
+from tests.examples.facts import render_rows
 from tests.support import ACME_DB, EXAMPLES, TICKETS_TOKEN
 
 QUESTIONS_PATH = EXAMPLES / "questions.jsonl"
@@ -81,7 +82,7 @@ def _of(source: str) -> list[Question]:
 
 def test_ids_and_questions_are_unique() -> None:
     assert len({q.id for q in QUESTIONS}) == len(QUESTIONS)
-    assert len({normalise(q.question) for q in QUESTIONS}) == len(QUESTIONS)
+    assert len({normalize_text(q.question) for q in QUESTIONS}) == len(QUESTIONS)
 
 
 def test_the_set_covers_every_source_and_kind_of_question() -> None:
@@ -105,10 +106,10 @@ def test_japanese_tag_marks_japanese_questions() -> None:
 
 def test_routing_examples_in_the_config_are_not_questions_of_the_set() -> None:
     config = load_config(EXAMPLES / "ragbox.toml")
-    asked = {normalise(q.question) for q in QUESTIONS}
+    asked = {normalize_text(q.question) for q in QUESTIONS}
     shown = [e for s in config.sources() for e in s.examples]
     shown += [e.question for d in config.databases for e in d.sql_examples]
-    assert shown and not asked & {normalise(e) for e in shown}
+    assert shown and not asked & {normalize_text(e) for e in shown}
 
 
 # -- handbook: the facts are in the labelled document ---------------------------------------
@@ -123,7 +124,7 @@ def _document_text(path: str) -> str:
 def test_handbook_facts_are_in_the_document(q: Question) -> None:
     assert q.path is not None and (DOCS / q.path).is_file(), f"{q.id}: no document {q.path}"
     text = _document_text(q.path)
-    missing = [fact for fact in q.facts if not contains(text, fact)]
+    missing = [fact for fact in q.facts if not contains_fact(text, fact)]
     assert not missing, f"{q.id}: {missing} not in {q.path}"
 
 
@@ -143,7 +144,7 @@ def test_sales_facts_are_in_the_gold_sql_result(q: Question, sales: SqlDatabase)
     result = sales.run_query(q.sql)  # through the guard, as the server would run it
     assert result.rows and not result.truncated, f"{q.id}: no rows or too many"
     text = render_rows(result.columns, result.rows)
-    missing = [fact for fact in q.facts if not contains(text, fact)]
+    missing = [fact for fact in q.facts if not contains_fact(text, fact)]
     assert not missing, f"{q.id}: {missing} not in\n{text}"
 
 
@@ -185,5 +186,5 @@ def test_tickets_facts_are_in_the_api_answer(q: Question, tickets_api: str) -> N
                          headers={"Authorization": f"Bearer {TICKETS_TOKEN}"})
     assert response.status_code == 200, f"{q.id}: {response.status_code} {response.text}"
     text = json.dumps(response.json(), ensure_ascii=False)
-    missing = [fact for fact in q.facts if not contains(text, fact)]
+    missing = [fact for fact in q.facts if not contains_fact(text, fact)]
     assert not missing, f"{q.id}: {missing} not in {text[:2000]}"

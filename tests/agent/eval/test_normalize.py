@@ -26,6 +26,9 @@ def test_normalize_text(text, normal):
     ("東京オフィスは9時から18時までです。", "9時"),
     ("The total is 44992556.39999996 [1].", "44,992,556.40"),
     ("Average: 1234.5678", "1234.57"),
+    ("Twelve orders were late.", "12 orders"),
+    ("12 orders were late.", "twelve orders"),
+    ("2025-01-29T18:46:00Z", "2025-01-29"),
 ])
 def test_contains_fact_finds_normalised_facts(answer, fact):
     assert contains_fact(answer, fact)
@@ -37,9 +40,17 @@ def test_contains_fact_finds_normalised_facts(answer, fact):
     ("The head of marketing approves.", "Head of Sales"),
     ("12001 orders", "12000"),
     ("The total is 44992556.3 [1].", "44,992,556.40"),
+    ("It costs 4.12 EUR.", "12"),
+    ("It costs 11.6 EUR.", "12"),
+    ("Thirteen orders were late.", "3 orders"),
 ])
 def test_contains_fact_respects_word_edges(answer, fact):
     assert not contains_fact(answer, fact)
+
+
+@pytest.mark.parametrize("fact", ["", "  ", "\u3000"])
+def test_an_empty_fact_matches_nothing(fact):
+    assert not contains_fact("Any answer at all.", fact)
 
 
 @pytest.mark.parametrize(("answer", "expected"), [

@@ -4,7 +4,7 @@ import pytest
 
 from agent import AgentSettings, SourceError
 from agent.routing import decide_by_margin
-from tests.fakes.llm_server import Json, Text
+from testkit.llm_server import Json, Text
 
 LEAVE = "How many days of paid annual leave do employees get?"
 VAGUE = "Anything new since Monday?"
@@ -51,7 +51,7 @@ def test_unsure_embeddings_ask_the_llm_with_a_compact_enum_prompt(open_agent, ll
 
 
 def Calls_list_tickets():
-    from tests.fakes.llm_server import Calls
+    from testkit.llm_server import Calls
     return Calls(("tickets_list_tickets", {"status": "open"}))
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the documents connector: the real MiniLM, real Chroma in temp dirs."""
+"""Fixtures for the documents connector: real Chroma in temp dirs, the hashing embedder by
+default and the real MiniLM where a test needs meaning."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 
 from connectors.config import DocumentsSource, EmbeddingsConfig
 from connectors.docs import DocumentIndex
-from connectors.embeddings import Embedder, get_embedder
-from tests.support import EXAMPLES, free_port, wait_http
+from connectors.embeddings import Embedder, HashingEmbedder, get_embedder
+from testkit.servers import free_port, stop_process, wait_http
+from tests.support import EXAMPLES
 
 ACME_DOCS = EXAMPLES / "acme" / "docs"
 
@@ -42,12 +44,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 
@@ -56,8 +53,9 @@ def source(path: Path, name: str = "handbook", **overrides: object) -> Documents
 
 
 @pytest.fixture
-def make_index(tmp_path: Path, minilm: Embedder) -> Iterator[IndexFactory]:
-    """Build a DocumentIndex over given folders, in a fresh data dir; closes them after."""
+def make_index(tmp_path: Path) -> Iterator[IndexFactory]:
+    """Build a DocumentIndex over given folders, in a fresh data dir; closes them after.
+    The embedder is the hashing one unless ``embedder`` says otherwise."""
     opened: list[DocumentIndex] = []
 
     def factory(*folders: Path, embedder: Embedder | None = None, data_dir: Path | None = None,
@@ -66,7 +64,7 @@ def make_index(tmp_path: Path, minilm: Embedder) -> Iterator[IndexFactory]:
         sources = [source(f, name=f"s{i}" if len(folders) > 1 else source_name, **overrides)
                    for i, f in enumerate(folders)]
         index = DocumentIndex(sources=sources, data_dir=data_dir or tmp_path / "data",
-                              embedder=embedder or minilm, store_url=store_url)
+                              embedder=embedder or HashingEmbedder(), store_url=store_url)
         opened.append(index)
         return index
 

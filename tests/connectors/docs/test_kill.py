@@ -9,10 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from connectors.embeddings import Embedder
 from tests.connectors.docs.conftest import IndexFactory
 from tests.connectors.docs.test_ingest import assert_consistent
 from tests.support import REPO
+
+pytestmark = pytest.mark.slow
 
 
 def _write_corpus(folder: Path, files: int) -> None:
@@ -61,8 +65,8 @@ def test_killed_ingest_converges_to_the_same_index(
     out = _ingest(folder, data, models_dir, kill_after=None)
     assert "0 skipped" in out
 
-    killed = make_index(folder, data_dir=data, source_name="docs")
-    clean = make_index(folder, data_dir=tmp_path / "clean", source_name="docs")
+    killed = make_index(folder, data_dir=data, source_name="docs", embedder=minilm)  # as the CLI
+    clean = make_index(folder, data_dir=tmp_path / "clean", source_name="docs", embedder=minilm)
     clean.ingest()
     assert_consistent(killed, "docs")
     assert killed.keyword.ids("docs") == clean.keyword.ids("docs")

@@ -43,17 +43,20 @@ def test_question_set_is_labelled_against_real_documents() -> None:
         assert (ACME_DOCS / q["path"]).is_file(), q
 
 
+@pytest.mark.slow
 def test_hybrid_finds_the_right_document_in_the_top_3(acme_index: DocumentIndex) -> None:
     hit_rate, _ = score(acme_index, "hybrid")
     assert hit_rate >= 0.9
 
 
+@pytest.mark.slow
 def test_hybrid_beats_keyword_only_and_semantic_only(acme_index: DocumentIndex) -> None:
     hybrid, semantic, keyword = (score(acme_index, m) for m in ("hybrid", "semantic", "keyword"))
     assert hybrid[0] >= max(semantic[0], keyword[0])
     assert hybrid[1] > semantic[1] and hybrid[1] > keyword[1], (hybrid, semantic, keyword)
 
 
+@pytest.mark.slow
 def test_hits_carry_citation_fields(acme_index: DocumentIndex) -> None:
     (hit,) = acme_index.search("E-217 main brush motor stalled", top_k=1, path_glob="*.pdf")
     assert hit.path == "robovac_x200_manual.pdf" and hit.page == 3
@@ -62,12 +65,14 @@ def test_hits_carry_citation_fields(acme_index: DocumentIndex) -> None:
     assert "Main brush motor stalled" in hit.text and hit.chunk_id in hit.chunk_ids
 
 
+@pytest.mark.slow
 def test_shift_jis_japanese_is_found_by_a_japanese_query(acme_index: DocumentIndex) -> None:
     hits = acme_index.search("地震のときの避難場所", top_k=3)
     assert hits[0].path == "tokyo_office_rules.txt"
     assert "芝公園" in hits[0].text
 
 
+@pytest.mark.slow
 def test_filters_by_path_glob_and_source(acme_index: DocumentIndex) -> None:
     hits = acme_index.search("decisions and action items", top_k=5, path_glob="meetings/**")
     assert hits and all(h.path.startswith("meetings/") for h in hits)
@@ -90,6 +95,7 @@ def test_neighbouring_chunks_merge_into_one_passage(make_index: IndexFactory, tm
     assert merged.text == text[merged.start : merged.end]  # overlaps appear once
 
 
+@pytest.mark.slow
 def test_get_document_pages_through_the_full_text(acme_index: DocumentIndex) -> None:
     first = acme_index.get_document("handbook.md", offset=0, length=1000)
     assert first.title == "Acme Corp Employee Handbook" and len(first.text) == 1000
@@ -100,6 +106,7 @@ def test_get_document_pages_through_the_full_text(acme_index: DocumentIndex) -> 
         acme_index.get_document("../../etc/passwd")
 
 
+@pytest.mark.slow
 def test_list_sources_counts_chunks(acme_index: DocumentIndex) -> None:
     (info,) = acme_index.list_sources()
     by_path = {d.path: d for d in info.documents}

@@ -24,7 +24,7 @@ from connectors.rest import (
 )
 from tests.connectors.rest.helpers import SECRET, probe_api
 from tests.connectors.rest.recorder import Reply, recording_server
-from tests.support import free_port
+from testkit.servers import free_port
 
 PREFIX = "/api/v1"
 STATUS = f"{PREFIX}/status"

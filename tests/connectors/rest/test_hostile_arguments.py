@@ -174,6 +174,7 @@ def test_no_request_left_the_origin_or_prefix_during_the_whole_corpus(recorder):
     _assert_all_inside(recorder)
 
 
+@pytest.mark.slow
 def test_every_refusal_is_a_rest_error(api):
     for value in CORPUS:
         try:

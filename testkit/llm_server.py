@@ -18,6 +18,7 @@ of what the model would read (messages, tools, schema) and of the reply text.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import threading
@@ -31,9 +32,11 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.support import BackgroundServer, free_port
+from testkit.servers import BackgroundServer, free_port
 
-__all__ = ["Calls", "FakeLLM", "Json", "Missing", "Policy", "Reply", "Request", "Text", "count_tokens"]
+__all__ = [
+    "Calls", "FakeLLM", "Json", "Missing", "Policy", "Reply", "Request", "Text", "count_tokens", "embed",
+]
 
 
 def count_tokens(text: str) -> int:
@@ -105,6 +108,16 @@ class Request:
 
 
 Policy = Callable[[Request], Reply]
+
+
+def embed(text: str, dim: int = 64) -> list[float]:
+    """The fake's embedding: words hashed into ``dim`` signed buckets, unit length."""
+    vector = [0.0] * dim
+    for word in text.lower().split():
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[digest[0] % dim] += 1.0 if digest[1] & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
 
 
 def _prompt_tokens(body: dict[str, Any], schema: Any) -> int:
@@ -233,15 +246,13 @@ class FakeLLM:
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     async def _ollama_embed(self, http: HttpRequest) -> Response:
-        from connectors.embeddings import HashingEmbedder
-
         body = await http.json()
         texts = body.get("input")
         texts = [texts] if isinstance(texts, str) else list(texts or [])
         if body.get("model") not in self.models:
             return JSONResponse({"error": f'model "{body.get("model")}" not found, try pulling it first'},
                                 status_code=404)
-        return JSONResponse({"model": body["model"], "embeddings": HashingEmbedder(dim=64).embed(texts)})
+        return JSONResponse({"model": body["model"], "embeddings": [embed(t) for t in texts]})
 
     async def _ollama_tags(self, http: HttpRequest) -> Response:
         return JSONResponse({"models": [{"name": m, "model": m, "size": 1} for m in self.models]})

@@ -5,7 +5,7 @@ import ollama
 import openai
 import pytest
 
-from tests.fakes.llm_server import Calls, FakeLLM, Json, Text, count_tokens
+from testkit.llm_server import Calls, FakeLLM, Json, Text, count_tokens
 
 
 @pytest.fixture

@@ -1,1 +1,0 @@
-"""Stand-ins for the outside world: only the LLM server."""
