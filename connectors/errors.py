@@ -1,21 +1,34 @@
-"""The errors that connectors raise.
+"""The errors ragbox raises on purpose, and the root every one of them shares.
 
 Every message says what went wrong and what to do next, in words an LLM (or a
-person) can act on.
+person) can act on. Catch :class:`RagboxError` at an edge (a CLI, the eval run) to
+handle any of them; each branch is defined by the package named on its right.
 
-    ConnectorError
-    ├── ConfigError            the config file is missing, unreadable or invalid
-    ├── SqlError
-    │   ├── SqlRefused         the guard refused the statement (carries the rule)
-    │   ├── SqlTimeout         the query ran past its time limit
-    │   └── SqlExecutionError  the database rejected the statement
-    ├── DocumentError          a document could not be loaded, indexed or found
-    └── RestError              an API spec or call failed
+    RagboxError                    connectors.errors: the one root
+    ├── ConnectorError             connectors.errors: a connector failed
+    │   ├── ConfigError            the config file is missing, unreadable or invalid
+    │   ├── SqlError
+    │   │   ├── SqlRefused         the guard refused the statement (carries the rule)
+    │   │   ├── SqlTimeout         the query ran past its time limit
+    │   │   └── SqlExecutionError  the database rejected the statement
+    │   ├── DocumentError          a document could not be loaded, indexed or found
+    │   │   ├── EmbedderError      an embedder could not start, or failed to embed
+    │   │   └── BinaryContent      connectors.docs.encoding: the file is not text
+    │   └── RestError              an API spec or call failed (its tree: connectors.rest.errors)
+    └── AgentError                 agent.errors: the agent failed (its tree is drawn there)
+        ├── LLMUnavailable         the LLM server cannot be reached
+        ├── LLMTimeout             the LLM server did not answer within [llm] timeout_s
+        ├── ModelNotFound          the LLM server does not have the model
+        ├── LLMFailed              the LLM server answered with an error, or with nothing usable
+        ├── ServerUnavailable      an MCP server could not be started, reached, or died
+        ├── SourceError            a source name is unknown, or a source has no usable tools
+        └── QuestionsError         agent.eval.questions: a questions file is unreadable or invalid
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "RagboxError",
     "ConnectorError",
     "ConfigError",
     "SqlError",
@@ -23,11 +36,16 @@ __all__ = [
     "SqlTimeout",
     "SqlExecutionError",
     "DocumentError",
+    "EmbedderError",
     "RestError",
 ]
 
 
-class ConnectorError(Exception):
+class RagboxError(Exception):
+    """Base class for every error ragbox raises on purpose, in any layer."""
+
+
+class ConnectorError(RagboxError):
     """Base class for every error a connector raises on purpose."""
 
 
@@ -57,6 +75,13 @@ class SqlExecutionError(SqlError):
 
 class DocumentError(ConnectorError):
     """A document could not be loaded, indexed or found."""
+
+
+class EmbedderError(DocumentError):
+    """An embedder could not start (model files, server), or failed to embed.
+
+    A :class:`DocumentError` because the documents tools report it the same way.
+    """
 
 
 class RestError(ConnectorError):

@@ -27,13 +27,13 @@ from typing import Any
 
 import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.rule import Rule
 
-from agent import Agent, AgentError, LLMUnavailable, ModelNotFound, default_specs
+from agent import Agent, LLMUnavailable, ModelNotFound, RagboxError, default_specs
 from agent.unfence import unfence
 from connectors.config import Config, load_config
 from connectors.docs import DocumentIndex
-from connectors.errors import ConnectorError
 from examples.tickets.app import DEFAULT_TOKEN
 
 CONFIG = Path(__file__).with_name("ragbox.toml")
@@ -68,7 +68,7 @@ def build_index(config: Config, console: Console) -> None:
             summaries = index.ingest()
     for s in summaries:
         counts = ", ".join(f"{n} {k}" for k, n in s.counts().items() if n)
-        console.print(f"[dim]documents '{s.source}': {counts}[/dim]")
+        console.print(f"[dim]documents '{escape(s.source)}': {escape(counts)}[/dim]")
 
 
 def _answers(url: str) -> bool:
@@ -95,7 +95,7 @@ def tickets_api(config: Config, env: dict[str, str], console: Console) -> Iterat
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"The ticketing API did not start on {api.base_url}; is port {port} taken?")
             time.sleep(0.1)
-        console.print(f"[dim]ticketing API up at {api.base_url}[/dim]")
+        console.print(f"[dim]ticketing API up at {escape(api.base_url)}[/dim]")
         yield
     finally:
         proc.terminate()
@@ -112,7 +112,8 @@ def show_without_llm(agent: Agent, q: DemoQuestion, console: Console) -> None:
     else:
         text = unfence(result.text)
     lines = text.splitlines()
-    console.print(f"[dim]{q.tool}({', '.join(f'{k}={v!r}' for k, v in q.arguments.items())}) returned:[/dim]")
+    call = f"{q.tool}({', '.join(f'{k}={v!r}' for k, v in q.arguments.items())})"
+    console.print(f"[dim]{escape(call)} returned:[/dim]")
     console.print("\n".join(lines[:14]) + ("\n…" if len(lines) > 14 else ""), markup=False, highlight=False)
 
 
@@ -121,25 +122,27 @@ def run(console: Console, config_path: Path = CONFIG) -> int:
     env = {**os.environ}
     env.setdefault("TICKETS_TOKEN", DEFAULT_TOKEN)
     build_index(config, console)
-    llm_error: AgentError | None = None
+    llm_error: LLMUnavailable | ModelNotFound | None = None
     with ExitStack() as stack:
         stack.enter_context(tickets_api(config, env, console))
         agent = stack.enter_context(Agent(config, default_specs(config, config_path, env), env=env))
         for q in QUESTIONS:
-            console.print(Rule(f"[bold]{q.source}[/bold]"))
-            console.print(f"[bold]Q:[/bold] {q.question}")
+            console.print(Rule(f"[bold]{escape(q.source)}[/bold]"))
+            console.print(f"[bold]Q:[/bold] {escape(q.question)}")
             if llm_error is None:
                 try:
                     answer = agent.ask(q.question, on_token=lambda t: console.print(t, end="", markup=False, highlight=False))
                     console.print()
-                    console.print(f"[dim]route: {', '.join(answer.route.sources)} by {answer.route.stage}; "
-                                  f"{len(answer.trace.llm_calls)} LLM calls, {answer.trace.prompt_tokens} prompt tokens[/dim]")
+                    route = f"{', '.join(answer.route.sources)} by {answer.route.stage}"
+                    console.print(f"[dim]route: {escape(route)}; {len(answer.trace.llm_calls)} LLM calls, "
+                                  f"{answer.trace.prompt_tokens} prompt tokens[/dim]")
                     for n, citation in answer.citations:
                         console.print(f"  [{n}] {citation.label()}", markup=False, highlight=False)
                     continue
                 except (LLMUnavailable, ModelNotFound) as exc:
                     llm_error = exc
-                    console.print(f"[yellow]No answer: {exc}[/yellow]\n"
+                    # escape: the message names config keys such as "[llm] host", which are not markup
+                    console.print(f"[yellow]No answer: {escape(str(exc))}[/yellow]\n"
                                   "[yellow]The rest of the demo shows what the servers return for each question, "
                                   "which is what the agent answers from.[/yellow]")
             show_without_llm(agent, q, console)
@@ -152,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     try:
         raise SystemExit(run(Console(), args.config))
-    except (AgentError, ConnectorError) as exc:
+    except RagboxError as exc:
         raise SystemExit(f"Error: {exc}") from None
 
 

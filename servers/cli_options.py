@@ -12,7 +12,7 @@ import click
 from mcp.server.mcpserver import MCPServer
 
 from connectors.config import Config, find_config_path, load_config
-from connectors.errors import ConnectorError
+from connectors.errors import RagboxError
 from servers.transport import HttpSettings, serve
 
 __all__ = ["config_option", "load_cli_config", "serve_options", "run_server", "cli_errors"]
@@ -68,7 +68,7 @@ def cli_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ConnectorError as exc:
+        except RagboxError as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]

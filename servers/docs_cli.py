@@ -82,7 +82,7 @@ def docs(
         return
     index = open_index(resolve_config(config_path, docs_path, data_dir, embedder))
     index.check()
-    run_server(build_docs_server(index), transport, host, port)
+    run_server(build_docs_server(index, owns=True), transport, host, port)
 
 
 def _print_summary(summary: IngestSummary) -> None:
@@ -124,8 +124,9 @@ def ingest(
 def _ingest_with_bar(index: DocumentIndex, source: str | None, prune: bool, rebuild: bool) -> list[IngestSummary]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[path]}"), transient=False) as bar:
+    # markup=False: a file or source name is not markup ("notes[draft].md" would lose "[draft]").
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[path]}", markup=False), transient=False) as bar:
         tasks: dict[str, Any] = {}
 
         def update(event: IngestProgress) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from agent.eval.run_file import EvalRun
@@ -74,6 +75,7 @@ def _fmt(name: str, value: float | None, signed: bool = False) -> str:
 
 def comparison_tables(a: EvalRun, b: EvalRun, *, label_a: str = "a", label_b: str = "b") -> list[Table]:
     deltas, changes = compare_runs(a, b)
+    label_a, label_b = escape(label_a), escape(label_b)  # file names and questions are not markup
     figures = Table("scope", "figure", label_a, label_b, "Δ", title="Figures", title_justify="left", show_edge=False)
     scope = None
     for d in deltas:
@@ -84,5 +86,5 @@ def comparison_tables(a: EvalRun, b: EvalRun, *, label_a: str = "a", label_b: st
     changed = Table("id", "question", "what", label_a, label_b, title=f"{len(changes)} changed outcomes",
                     title_justify="left", show_edge=False)
     for c in changes:
-        changed.add_row(c.id, c.question[:70], c.what, str(c.a), str(c.b))
+        changed.add_row(escape(c.id), escape(c.question[:70]), escape(c.what), escape(str(c.a)), escape(str(c.b)))
     return [figures, changed]

@@ -106,7 +106,8 @@ def failure_panels(results: Sequence[QuestionResult], limit: int = 10) -> list[R
             body.append(f"gold SQL: {result.sql.gold}\nSQL run:  {result.sql.generated or '-'}\n")
         body.append(f"answer: {result.answer[:400]}\n")
         body.append(_trace_lines(result), style="dim")
-        panels.append(Panel(body, title=f"{result.id}: {result.question}"[:110], title_align="left"))
+        title = Text(f"{result.id}: {result.question}"[:110])  # a Text, so brackets in a question stay
+        panels.append(Panel(body, title=title, title_align="left"))
     if len(failed) > limit:
         panels.append(Text(f"… and {len(failed) - limit} more failures (see the JSON written by --out)."))
     return panels or [Text("No failures.", style="green")]

@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.agent import Agent
 from agent.answer import Answer
-from agent.errors import AgentError, LLMUnavailable, ModelNotFound, ServerUnavailable
+from agent.errors import LLMUnavailable, ModelNotFound, ServerUnavailable
 from agent.eval.normalize import says_not_found
 from agent.eval.questions import GoldQuestion
 from agent.eval.scoring import (
@@ -20,6 +20,7 @@ from agent.eval.scoring import (
     result_sets_match,
     route_label,
 )
+from connectors.errors import RagboxError
 
 __all__ = ["QuestionResult", "SqlCheck", "check_sql", "run_eval", "score_answer"]
 
@@ -117,10 +118,10 @@ def score_answer(question: GoldQuestion, answer: Answer, latency_ms: float) -> Q
 
 def _rows(agent: Agent, source: str, sql: str) -> tuple[ResultSet | None, str | None]:
     try:
-        name = agent.catalog.tool_name(source, "run_query")
+        name = agent.catalog.tool(source, "run_query").name
         # Straight to the hub: these checking queries are not part of the answer's trace.
         result = agent.catalog.hub.call(name, {"sql": sql})
-    except AgentError as exc:
+    except RagboxError as exc:
         return None, str(exc)
     if result.is_error or result.structured is None:
         return None, result.text[:500] or "no rows came back"
@@ -163,8 +164,9 @@ def run_eval(
 ) -> list[QuestionResult]:
     """Ask every question, score it, and report each result to ``on_result`` as it lands.
 
-    An error on one question is recorded and the run goes on, except when the LLM or an
-    MCP server is gone, which would fail every later question too.
+    An error of ours on one question (the agent's, or a connector's such as the router's
+    embedder failing) is recorded and the run goes on, except when the LLM or an MCP
+    server is gone, which would fail every later question too.
     """
     results: list[QuestionResult] = []
     for question in questions:
@@ -173,7 +175,7 @@ def run_eval(
             answer = agent.ask(question.question)
         except _FATAL:
             raise
-        except AgentError as exc:
+        except RagboxError as exc:
             result = QuestionResult(id=question.id, question=question.question, gold_source=question.source,
                                     tags=list(question.tags), facts=list(question.facts), error=str(exc),
                                     latency_ms=round((time.perf_counter() - start) * 1000, 1))

@@ -11,7 +11,7 @@ import httpx
 import ollama
 import pydantic
 
-from agent.errors import LLMFailed, LLMUnavailable, ModelNotFound
+from agent.errors import LLMFailed, LLMTimeout, LLMUnavailable, ModelNotFound
 from agent.llm.base import ChatMessage, ChatModel, ChatReply, TokenSink, ToolCall, ToolSpec
 
 __all__ = ["OllamaChat"]
@@ -68,10 +68,10 @@ class OllamaChat(ChatModel):
                 f"Cannot reach Ollama at {self.host}: start it with `ollama serve` "
                 "(or set [llm] host in the config to where it runs)."
             ) from exc
-        except httpx.TimeoutException as exc:
-            raise LLMFailed(
-                f"Ollama at {self.host} did not answer within {self.config.timeout_s:g}s; "
-                "raise [llm] timeout_s or use a smaller model."
+        except httpx.TimeoutException as exc:  # the client lets httpx's timeouts through unwrapped
+            raise LLMTimeout(
+                f"Ollama at {self.host} did not answer within {self.config.timeout_s:g}s: "
+                "set a longer timeout_s in [llm], or use a smaller model."
             ) from exc
         except pydantic.ValidationError as exc:  # the server sent a reply the client cannot read
             raise LLMFailed(f"Ollama at {self.host} sent a reply the client could not read: {exc}") from exc

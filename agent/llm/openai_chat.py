@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import openai
 
-from agent.errors import LLMFailed, LLMUnavailable, ModelNotFound
+from agent.errors import LLMFailed, LLMTimeout, LLMUnavailable, ModelNotFound
 from agent.llm.base import ChatMessage, ChatModel, ChatReply, TokenSink, ToolCall, ToolSpec
 
 __all__ = ["OpenAIChat"]
@@ -78,6 +78,11 @@ class OpenAIChat(ChatModel):
                 self.schema_style = "json_object"
                 kwargs["response_format"] = self._response_format(schema)
                 return self._send(kwargs, on_token)
+        except openai.APITimeoutError as exc:  # a subclass of APIConnectionError: catch it first
+            raise LLMTimeout(
+                f"The server at {self.host} did not answer within {self.config.timeout_s:g}s: "
+                "set a longer timeout_s in [llm], or use a smaller model."
+            ) from exc
         except openai.APIConnectionError as exc:
             raise LLMUnavailable(
                 f"Cannot reach the OpenAI-compatible server at {self.host}: start it (for example "

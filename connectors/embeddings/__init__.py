@@ -5,7 +5,8 @@
     vectors = embedder.embed(["a passage", "another"])
 
 A pure library (no MCP): the docs connector and the agent's router both use it.
-Errors are :class:`connectors.errors.DocumentError` with a message saying what to do.
+Errors are :class:`connectors.errors.EmbedderError` (a ``DocumentError``) with a message
+saying what to do.
 """
 
 from __future__ import annotations

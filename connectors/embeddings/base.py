@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from connectors.errors import DocumentError
+from connectors.errors import EmbedderError
 
 __all__ = ["Embedder"]
 
@@ -41,12 +41,12 @@ class Embedder(ABC):
             idx = order[start : start + self.batch_size]
             batch = self.embed_batch([texts[i] for i in idx])
             if len(batch) != len(idx):
-                raise DocumentError(
+                raise EmbedderError(
                     f"Embedder '{self.name}' returned {len(batch)} vectors for {len(idx)} texts."
                 )
             for i, vector in zip(idx, batch):
                 if len(vector) != self.dim:
-                    raise DocumentError(
+                    raise EmbedderError(
                         f"Embedder '{self.name}' returned a vector of width {len(vector)}, "
                         f"expected {self.dim}."
                     )

@@ -10,7 +10,7 @@ import ollama
 
 from connectors.config import EmbeddingsConfig
 from connectors.embeddings.base import Embedder
-from connectors.errors import DocumentError
+from connectors.errors import EmbedderError
 
 __all__ = ["OllamaEmbedder"]
 
@@ -35,9 +35,9 @@ class OllamaEmbedder(Embedder):
             response: Any = self._client.embed(model=self.model, input=texts)
         except ollama.ResponseError as exc:
             hint = f"run 'ollama pull {self.model}'" if exc.status_code == 404 else "check the Ollama logs"
-            raise DocumentError(f"Ollama refused to embed with '{self.model}': {exc.error}; {hint}.") from exc
+            raise EmbedderError(f"Ollama refused to embed with '{self.model}': {exc.error}; {hint}.") from exc
         except (ConnectionError, httpx.HTTPError) as exc:
-            raise DocumentError(
+            raise EmbedderError(
                 f"Cannot reach Ollama at {self.host} ({exc}); start it with 'ollama serve' "
                 "or set [embeddings] host."
             ) from exc

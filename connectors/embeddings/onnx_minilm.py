@@ -20,7 +20,7 @@ import numpy as np
 
 from connectors.config import EmbeddingsConfig
 from connectors.embeddings.base import Embedder
-from connectors.errors import DocumentError
+from connectors.errors import EmbedderError
 
 __all__ = ["MODEL_FILES", "MODEL_NAME", "OnnxMiniLMEmbedder", "find_minilm_dir"]
 
@@ -66,7 +66,7 @@ def _download_with_chroma() -> Path:
 
         ONNXMiniLM_L6_V2()._download_model_if_not_exists()
     except Exception as exc:  # any network or archive failure means the same thing to the user
-        raise DocumentError(
+        raise EmbedderError(
             f"The embedding model {MODEL_NAME} is not on this machine and could not be "
             f"downloaded ({type(exc).__name__}: {exc}). Copy the folder {MODEL_NAME}/onnx/ "
             "somewhere and set [embeddings] models_dir (or RAGBOX_MODELS_DIR) to the folder "
@@ -74,7 +74,7 @@ def _download_with_chroma() -> Path:
         ) from exc
     found = find_minilm_dir(chroma_cache_dir(), env={})
     if found is None:
-        raise DocumentError(
+        raise EmbedderError(
             f"Chroma's download finished but {chroma_cache_dir()}/{MODEL_NAME}/onnx/ is "
             "incomplete; delete it and try again, or set [embeddings] models_dir."
         )
@@ -104,7 +104,7 @@ class OnnxMiniLMEmbedder(Embedder):
                 str(onnx / "model.onnx"), sess_options=options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:
-            raise DocumentError(
+            raise EmbedderError(
                 f"Cannot load the embedding model from {onnx}: {exc}. Check the files against "
                 "the sha256 list in the models README, or download them again."
             ) from exc

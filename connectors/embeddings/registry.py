@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from connectors.config import EmbeddingsConfig
 from connectors.embeddings.base import Embedder
-from connectors.errors import DocumentError
+from connectors.errors import EmbedderError
 
 __all__ = ["EmbedderFactory", "available_embedders", "get_embedder", "register_embedder"]
 
@@ -31,7 +31,7 @@ def get_embedder(config: EmbeddingsConfig | None = None) -> Embedder:
     try:
         factory = _FACTORIES[config.provider]
     except KeyError:
-        raise DocumentError(
+        raise EmbedderError(
             f"Unknown embeddings provider '{config.provider}'; "
             f"use one of: {', '.join(available_embedders())}."
         ) from None

@@ -1,11 +1,13 @@
 """``python -m agent eval``: the real SQL server as a subprocess, the fake LLM, JSON out, --compare."""
 
 import json
+import threading
 
+import pytest
 from click.testing import CliRunner
 
 from agent.cli import main
-from tests.fakes.llm_server import Json, Request, Text
+from testkit.llm_server import Json, Request, Text
 
 GOLD = [
     {"id": "q1", "question": "How many customers are there?", "source": "sales", "facts": ["240"],
@@ -47,6 +49,7 @@ def policy(sql_for_q2: str):
     return reply
 
 
+@pytest.mark.slow
 def test_eval_writes_json_prints_tables_and_compares(tmp_path, llm, acme_sqlite):
     config, questions = write_files(tmp_path, llm.url, acme_sqlite)
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
@@ -80,3 +83,26 @@ def test_eval_errors_are_one_line(tmp_path, llm, acme_sqlite):
     assert result.exit_code == 1 and "line 1: 'source'" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(main, ["eval", "--config", str(config)])
     assert result.exit_code == 2 and "--compare" in result.output
+
+
+@pytest.mark.slow
+def test_eval_report_keeps_the_brackets_in_errors_and_questions(tmp_path, llm, acme_sqlite):
+    config, questions = write_files(tmp_path, llm.url, acme_sqlite)
+    config.write_text(config.read_text(encoding="utf-8").replace("timeout_s = 10", "timeout_s = 0.2"),
+                      encoding="utf-8")
+    questions.write_text(json.dumps({"id": "q1", "question": "How many customers are in [sales]?",
+                                     "source": "sales", "facts": ["240"]}) + "\n", encoding="utf-8")
+    answered = threading.Event()
+
+    def slow(request: Request):
+        answered.wait(timeout=10)  # answers only once the client has given up
+        return Text("too late")
+
+    llm.reset(policy=slow)
+    try:
+        result = CliRunner().invoke(main, ["eval", str(questions), "--config", str(config)], env={"COLUMNS": "250"})
+    finally:
+        answered.set()
+    assert result.exit_code == 0, result.output  # a slow answer fails its question, not the run
+    assert "q1: How many customers are in [sales]?" in result.output
+    assert "set a longer timeout_s in [llm], or use a smaller model" in result.output

@@ -1,7 +1,11 @@
 """Scoring real answers: the agent over real in-memory MCP servers, the fake LLM replying by policy."""
 
+from collections.abc import Sequence
+
 from agent.eval import GoldQuestion, run_eval, summarise
-from tests.fakes.llm_server import Json, Request, Text
+from connectors.embeddings import HashingEmbedder
+from connectors.errors import EmbedderError
+from testkit.llm_server import Json, Request, Text
 
 SQL = {
     "How many customers are there?": "SELECT COUNT(*) AS n FROM customers",
@@ -89,3 +93,27 @@ def test_run_eval_records_a_failing_question_and_goes_on(open_agent, llm):
     assert failed.sql is not None and not failed.sql.ok
     assert wrong.error is None and wrong.sql is not None and wrong.sql.gold_rows == 1
     assert summarise([failed, wrong])["overall"]["errors"] == 1
+
+
+class FlakyEmbedder(HashingEmbedder):
+    """The router's embedder, failing on one text as Ollama does when it drops a request."""
+
+    def __init__(self, failing: str) -> None:
+        super().__init__()
+        self.failing = failing
+
+    def embed_batch(self, texts: Sequence[str]) -> list[list[float]]:
+        if self.failing in texts:
+            raise EmbedderError("Cannot reach Ollama at http://127.0.0.1:11434; start it with 'ollama serve'.")
+        return super().embed_batch(texts)
+
+
+def test_run_eval_records_a_connector_error_and_goes_on(open_agent, llm):
+    orders = QUESTIONS[1]
+    agent = open_agent(kinds=("documents", "databases"), embedder=FlakyEmbedder(orders.question))
+    llm.reset(policy=policy)
+    right, failed, docs = run_eval(agent, QUESTIONS[:3])
+    assert failed.id == orders.id and failed.failed and "ollama serve" in (failed.error or "")
+    assert failed.sql is not None and not failed.sql.ok
+    assert right.error is None and right.sql is not None and right.sql.ok
+    assert docs.error is None and docs.route_ok

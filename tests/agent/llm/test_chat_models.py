@@ -1,12 +1,14 @@
 """Both chat backends, through the real clients against the fake LLM server."""
 
+import threading
+
 import pytest
 
-from agent.errors import AgentError, LLMFailed, LLMUnavailable, ModelNotFound
+from agent.errors import AgentError, LLMFailed, LLMTimeout, LLMUnavailable, ModelNotFound
 from agent.llm import CHAT_MODELS, ChatMessage, OllamaChat, OpenAIChat, ToolSpec, get_chat_model
 from connectors.config import LLMConfig
-from tests.fakes.llm_server import Calls, Json, Text
-from tests.support import free_port
+from testkit.llm_server import Calls, Json, Text
+from testkit.servers import free_port
 
 PROVIDERS = ["ollama", "openai"]
 HELLO = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hello?")]
@@ -94,6 +96,26 @@ def test_unreachable_llm_names_the_host_and_the_fix(provider, stream):
     with pytest.raises(LLMUnavailable) as err:
         chat.chat(HELLO, on_token=(lambda _: None) if stream else None)
     assert host in str(err.value) and "start" in str(err.value)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("stream", [False, True])
+def test_slow_llm_is_a_timeout_not_unreachable(llm, provider, stream):
+    answered = threading.Event()
+
+    def slow(request):
+        answered.wait(timeout=10)  # answers only once the client has given up
+        return Text("too late")
+
+    llm.reset(policy=slow)
+    chat = model(llm, provider, timeout_s=0.2)
+    try:
+        with pytest.raises(LLMTimeout) as err:
+            chat.chat(HELLO, on_token=(lambda _: None) if stream else None)
+    finally:
+        answered.set()
+    assert llm.url in str(err.value) and "0.2s" in str(err.value)
+    assert "longer timeout_s in [llm]" in str(err.value) and "smaller model" in str(err.value)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

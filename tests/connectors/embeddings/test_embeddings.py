@@ -21,7 +21,7 @@ from connectors.embeddings import (
     get_embedder,
     register_embedder,
 )
-from connectors.errors import DocumentError
+from connectors.errors import DocumentError, EmbedderError
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,7 @@ def test_public_names_are_exported() -> None:
     assert {"default", "ollama", "hashing"} <= set(available_embedders())
 
 
+@pytest.mark.slow
 def test_default_embedder_is_minilm_with_unit_vectors(minilm: Embedder) -> None:
     assert (minilm.name, minilm.dim) == ("all-MiniLM-L6-v2", 384)
     vectors = np.array(minilm.embed(["How many days of annual leave do I get?", "vacation allowance per year",
@@ -42,6 +43,7 @@ def test_default_embedder_is_minilm_with_unit_vectors(minilm: Embedder) -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+@pytest.mark.slow
 def test_batching_and_padding_do_not_change_vectors(minilm: Embedder) -> None:
     texts = ["short", "a much longer sentence " * 20, "medium length text about expenses"] * 15
     together = np.array(minilm.embed(texts))
@@ -64,8 +66,14 @@ def test_hashing_embedder_is_deterministic_and_offline() -> None:
 
 
 def test_unknown_provider_names_the_choices() -> None:
-    with pytest.raises(DocumentError, match="Unknown embeddings provider 'nope'.*hashing"):
+    with pytest.raises(EmbedderError, match="Unknown embeddings provider 'nope'.*hashing"):
         get_embedder(EmbeddingsConfig(provider="nope"))
+
+
+def test_embedder_errors_are_document_errors() -> None:
+    # The documents tools turn a DocumentError into a tool error; an embedder failing at
+    # search time must reach the client the same way.
+    assert issubclass(EmbedderError, DocumentError)
 
 
 def test_registered_embedders_are_found_by_name() -> None:
@@ -118,7 +126,7 @@ def test_ollama_embedder_learns_its_width_and_batches(fake_ollama: str) -> None:
 
 
 def test_ollama_errors_say_what_to_do(fake_ollama: str) -> None:
-    with pytest.raises(DocumentError, match="ollama pull bge-m3"):
+    with pytest.raises(EmbedderError, match="ollama pull bge-m3"):
         get_embedder(EmbeddingsConfig(provider="ollama", model="bge-m3", host=fake_ollama))
-    with pytest.raises(DocumentError, match="Cannot reach Ollama.*ollama serve"):
+    with pytest.raises(EmbedderError, match="Cannot reach Ollama.*ollama serve"):
         get_embedder(EmbeddingsConfig(provider="ollama", host="http://127.0.0.1:9"))
