@@ -7,12 +7,22 @@
 from agent.agent import Agent
 from agent.answer import NOT_FOUND, Answer, Turn
 from agent.context import Citation, ContextBlock
-from agent.errors import AgentError, LLMFailed, LLMUnavailable, ModelNotFound, ServerUnavailable, SourceError
-from agent.mcp_hub import McpHub, ServerSpec, default_specs
+from agent.errors import (
+    AgentError,
+    LLMFailed,
+    LLMTimeout,
+    LLMUnavailable,
+    ModelNotFound,
+    ServerUnavailable,
+    SourceError,
+)
+from agent.kinds import KINDS, SourceKind
+from agent.mcp_hub import McpHub, ServerSpec
 from agent.routing import Route
 from agent.settings import AgentSettings
-from agent.sources import Source
+from agent.specs import default_specs
 from agent.trace import LLMCall, Step, Trace
+from connectors.errors import RagboxError
 
 __all__ = [
     "NOT_FOUND",
@@ -22,16 +32,19 @@ __all__ = [
     "Answer",
     "Citation",
     "ContextBlock",
+    "KINDS",
     "LLMCall",
     "LLMFailed",
+    "LLMTimeout",
     "LLMUnavailable",
     "McpHub",
     "ModelNotFound",
+    "RagboxError",
     "Route",
     "ServerSpec",
     "ServerUnavailable",
-    "Source",
     "SourceError",
+    "SourceKind",
     "Step",
     "Trace",
     "Turn",

@@ -10,18 +10,17 @@ from agent.answer import NOT_FOUND, Answer, Turn, answer_messages, citations_for
 from agent.catalog import Catalog
 from agent.context import ContextBlock
 from agent.errors import AgentError
+from agent.kinds import kind_of
+from agent.kinds.tool_calls import tool_specs
+from agent.kinds.tools import check_calls, run_calls
 from agent.llm import ChatModel, TokenSink, get_chat_model
 from agent.mcp_hub import McpHub, ServerSpec
 from agent.routing import Route, route_question
 from agent.run import Run
 from agent.settings import AgentSettings
-from agent.sources import Source, sources_from_config
-from agent.strategies import STRATEGIES
-from agent.strategies.tool_calls import tool_specs
-from agent.strategies.tools import check_calls, run_calls
 from agent.trace import Trace
 from agent.vectors import VectorCache
-from connectors.config import Config
+from connectors.config import Config, SourceConfig
 from connectors.embeddings import Embedder, get_embedder
 from connectors.errors import ConnectorError
 
@@ -32,7 +31,7 @@ __all__ = ["Agent"]
 class Agent:
     """Sessions to the MCP servers and the LLM, for one command; use as a context manager.
 
-    ``specs`` says which MCP servers to open (see :func:`agent.mcp_hub.default_specs`).
+    ``specs`` says which MCP servers to open (see :func:`agent.specs.default_specs`).
     """
 
     config: Config
@@ -40,11 +39,11 @@ class Agent:
     settings: AgentSettings = field(default_factory=AgentSettings)
     env: Mapping[str, str] = field(default_factory=dict)
     embedder: Embedder | None = None
-    sources: list[Source] = field(init=False)
+    sources: list[SourceConfig] = field(init=False)
     _stack: ExitStack | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.sources = sources_from_config(self.config)
+        self.sources = self.config.sources()
         self.llm: ChatModel = get_chat_model(self.config.llm, env=self.env)
         self.router_llm: ChatModel = get_chat_model(self.config.llm, env=self.env, router=True)
         self.vectors = VectorCache(self._make_embedder)
@@ -92,7 +91,7 @@ class Agent:
         for name in chosen.sources:
             source = self.catalog.source(name)
             with trace.timed("act", source=name, kind=source.kind) as step:
-                found = STRATEGIES[source.kind].gather(standalone, source, run)
+                found = kind_of(source).gather(standalone, source, run)
                 step.detail["blocks"] = len(found)
             blocks += found
         with trace.timed("answer"):
@@ -108,7 +107,7 @@ class Agent:
                 on_token(NOT_FOUND)
             return NOT_FOUND, blocks
         source = self.catalog.source(route.sources[0]) if len(route.sources) == 1 else None
-        tools = self.catalog.tools(source.name) if source and source.kind in ("api", "mcp") else []
+        tools = self.catalog.tools(source.name) if source and kind_of(source).answers_with_tools else []
         steps_left = self.settings.max_tool_steps - 1 if tools else 0
         while True:
             offered = tool_specs(tools) if steps_left > 0 else []

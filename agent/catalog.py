@@ -11,8 +11,8 @@ from typing import Any
 
 from agent.errors import SourceError
 from agent.mcp_hub import McpHub, RemoteTool, ToolResult
-from agent.sources import Source
 from agent.trace import Trace
+from connectors.config import SourceConfig
 
 __all__ = ["Catalog", "Column", "TableInfo", "TableSchema"]
 
@@ -58,13 +58,14 @@ class Catalog:
     """Cached views of the sources' servers; every fetch is a step in ``trace`` when one is set."""
 
     hub: McpHub
-    sources: dict[str, Source]
+    sources: dict[str, SourceConfig]
     trace: Trace | None = None
     _tables: dict[str, list[TableInfo]] = field(default_factory=dict)
+    _dialects: dict[str, str | None] = field(default_factory=dict)
     _schemas: dict[tuple[str, str], TableSchema] = field(default_factory=dict)
     _titles: dict[str, list[str]] = field(default_factory=dict)
 
-    def source(self, name: str) -> Source:
+    def source(self, name: str) -> SourceConfig:
         try:
             return self.sources[name]
         except KeyError:
@@ -73,18 +74,19 @@ class Catalog:
     def tools(self, source: str) -> list[RemoteTool]:
         return self.hub.tools_of(source)
 
-    def tool_name(self, source: str, tool: str) -> str:
-        name = f"{source}_{tool}"
-        if name not in self.hub.tools:
+    def tool(self, source: str, tool: str) -> RemoteTool:
+        """``source``'s tool ``tool`` (``run_query``), or an error that says what to check."""
+        found = self.hub.find(source, tool)
+        if found is None:
             raise SourceError(
                 f"Source '{source}' has no '{tool}' tool on its MCP server; check that the server "
                 "serves this source (python -m servers all --config F)."
             )
-        return name
+        return found
 
     def call(self, source: str, tool: str, arguments: dict[str, Any]) -> ToolResult:
-        """Call ``<source>_<tool>`` and record it in the trace."""
-        return self.call_tool(self.tool_name(source, tool), arguments)
+        """Call ``source``'s tool ``tool`` and record it in the trace."""
+        return self.call_tool(self.tool(source, tool).name, arguments)
 
     def call_tool(self, name: str, arguments: dict[str, Any]) -> ToolResult:
         """Call the tool with qualified ``name`` and record it in the trace."""
@@ -98,11 +100,18 @@ class Catalog:
     def tables(self, source: str) -> list[TableInfo]:
         if source not in self._tables:
             result = self.call(source, "list_tables", {})
-            rows = (result.structured or {}).get("tables", []) if not result.is_error else []
+            listing = (result.structured or {}) if not result.is_error else {}
+            rows = listing.get("tables", [])
+            self._dialects[source] = listing.get("dialect")
             self._tables[source] = [
                 TableInfo(name=t["name"], comment=t.get("comment"), row_count=t.get("row_count")) for t in rows
             ]
         return self._tables[source]
+
+    def dialect(self, source: str) -> str | None:
+        """The SQL dialect ``source``'s server reports ("SQLite", "PostgreSQL"), if it says."""
+        self.tables(source)
+        return self._dialects.get(source)
 
     def describe(self, source: str, table: str) -> TableSchema | None:
         key = (source, table)

@@ -12,14 +12,14 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agent.agent import Agent
 from agent.answer import Answer, Turn
-from agent.errors import AgentError
-from agent.mcp_hub import default_specs
+from agent.specs import default_specs
 from connectors.config import Config, find_config_path, load_config
-from connectors.errors import ConnectorError
+from connectors.errors import RagboxError
 
 __all__ = ["main"]
 
@@ -42,7 +42,7 @@ def clean_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (AgentError, ConnectorError) as exc:
+        except RagboxError as exc:
             if kwargs.get("debug"):
                 raise
             raise click.ClickException(str(exc)) from None
@@ -66,19 +66,23 @@ def print_sources(console: Console, answer: Answer) -> None:
 
 
 def print_trace(console: Console, answer: Answer) -> None:
+    # Only our own markup is markup: rich would take "[llm]" in a reason or an error for a tag.
     route = answer.route
-    console.print(f"\n[bold]Route[/bold] {', '.join(route.sources)} by {route.stage} ({route.reason})",
-                  highlight=False)
+    where = f"{', '.join(route.sources)} by {route.stage} ({route.reason})"
+    console.print(f"\n[bold]Route[/bold] {escape(where)}", highlight=False)
     if route.scores:
-        console.print("  scores: " + ", ".join(f"{k}={v:.3f}" for k, v in route.scores.items()), highlight=False)
+        console.print("  scores: " + ", ".join(f"{k}={v:.3f}" for k, v in route.scores.items()),
+                      markup=False, highlight=False)
     steps = Table("step", "ms", "detail", title="Steps", title_justify="left", show_edge=False)
     for step in answer.trace.steps:
-        steps.add_row(step.name, f"{step.ms:.1f}", json.dumps(step.detail, ensure_ascii=False, default=str)[:300])
+        steps.add_row(escape(step.name), f"{step.ms:.1f}",
+                      escape(json.dumps(step.detail, ensure_ascii=False, default=str)[:300]))
     console.print(steps)
     calls = Table("LLM call", "model", "prompt tok", "output tok", "ms", title="LLM calls",
                   title_justify="left", show_edge=False)
     for call in answer.trace.llm_calls:
-        calls.add_row(call.purpose, call.model, str(call.prompt_tokens), str(call.output_tokens), f"{call.ms:.0f}")
+        calls.add_row(escape(call.purpose), escape(call.model), str(call.prompt_tokens), str(call.output_tokens),
+                      f"{call.ms:.0f}")
     calls.add_row("total", "", str(answer.trace.prompt_tokens), str(answer.trace.output_tokens), "")
     console.print(calls)
 
@@ -153,10 +157,11 @@ def sources(config_path: Path | None, debug: bool) -> None:
             for source in agent.sources:
                 tools = agent.catalog.tools(source.name)
                 health = "ok" if tools else "no tools"
-                table.add_row(source.name, source.kind, str(len(tools)), health, source.description[:60])
-    except AgentError as exc:
+                table.add_row(escape(source.name), source.kind, str(len(tools)), health,
+                              escape(source.description[:60]))
+    except RagboxError as exc:
         for source in agent.sources:
-            table.add_row(source.name, source.kind, "-", "down", source.description[:60])
+            table.add_row(escape(source.name), source.kind, "-", "down", escape(source.description[:60]))
         console.print(table)
         raise click.ClickException(str(exc)) from None
     console.print(table)
@@ -195,7 +200,8 @@ def eval_questions(questions: Path | None, config_path: Path | None, debug: bool
     path = find_config_path(config_path, os.environ)
     agent = open_agent(config_path)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.fields[last]}"), console=Console(stderr=True), transient=True)
+                        TextColumn("{task.fields[last]}", markup=False), console=Console(stderr=True),
+                        transient=True)
     started = time.perf_counter()
     with agent, progress:
         task = progress.add_task("eval", total=len(gold), last="")
@@ -206,4 +212,4 @@ def eval_questions(questions: Path | None, config_path: Path | None, debug: bool
     console.print(report(run.summary, results, failures))
     if out is not None:
         run.save(out)
-        console.print(f"Wrote {out}", highlight=False)
+        console.print(f"Wrote {out}", markup=False, highlight=False)

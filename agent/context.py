@@ -9,10 +9,10 @@ __all__ = ["Citation", "ContextBlock"]
 
 @dataclass(frozen=True, kw_only=True)
 class Citation:
-    """Where a block came from, in the terms of its kind of source."""
+    """Where a block came from: the source, its kind (as the config spells it), and what was read."""
 
     source: str
-    kind: str  # document | table | api | tool
+    kind: str  # documents | database | api | mcp
     path: str | None = None  # documents
     page: int | None = None
     title: str | None = None
@@ -23,12 +23,12 @@ class Citation:
 
     def label(self) -> str:
         """One line for a Sources list and for the block's header in the prompt."""
-        if self.kind == "document":
-            where = self.path or self.title or "?"
-            return f"{self.source}: {where}" + (f" p.{self.page}" if self.page else "")
-        if self.kind == "table":
+        if self.sql is not None:
             return f"{self.source}: SQL {self.sql}"
-        return f"{self.source}: {self.tool}({_args(self.arguments)})"
+        if self.tool is not None:
+            return f"{self.source}: {self.tool}({_args(self.arguments)})"
+        where = self.path or self.title or "?"
+        return f"{self.source}: {where}" + (f" p.{self.page}" if self.page else "")
 
 
 def _args(arguments: dict | None) -> str:

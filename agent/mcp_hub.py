@@ -4,9 +4,12 @@ The agent's logic is plain synchronous code; the MCP client is async. One
 background event loop (an anyio blocking portal) holds every session open for
 the whole command, and :meth:`McpHub.call` runs a tool call on it.
 
-Tools are known by a qualified name, ``<source>_<tool>``. ``python -m servers all``
-already names them so; a server that serves one source (``servers sql --db …``,
-or a foreign MCP server) gets its tool names prefixed here.
+Each tool knows the source it belongs to. A spec with a ``source`` (a server that
+serves one source: ``servers sql --db …``, or a foreign MCP server) owns every
+tool its server lists, whatever the server claims. A spec without one
+(``python -m servers all``) is trusted to say in each tool's ``_meta`` which
+source the tool reads. The name offered to the LLM is qualified by the source
+(:func:`connectors.names.qualify`); nothing is ever found by its prefix.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from agent.errors import ServerUnavailable, SourceError
-from connectors.config import Config, McpServerSource
+from connectors.names import SOURCE_META, TOOL_META, qualify
 
 __all__ = [
     "McpHub",
@@ -34,8 +37,6 @@ __all__ = [
     "ServerSpec",
     "ToolResult",
     "all_sources_spec",
-    "default_specs",
-    "foreign_specs",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True, kw_only=True)
 class ServerSpec:
-    """How to reach one MCP server; ``source`` owns its tools when they are not prefixed."""
+    """How to reach one MCP server; ``source``, when set, owns every tool it lists."""
 
     target: Any  # StdioServerParameters | URL str | an in-process MCPServer (tests)
     label: str
@@ -75,43 +76,34 @@ def all_sources_spec(config_path: Path, env: Mapping[str, str] | None = None) ->
     )
 
 
-def foreign_specs(config: Config, env: Mapping[str, str]) -> list[ServerSpec]:
-    """One spec per ``[[mcp_servers]]`` entry."""
-    return [_foreign(source, env) for source in config.mcp_servers]
-
-
-def _foreign(source: McpServerSource, env: Mapping[str, str]) -> ServerSpec:
-    if source.command is not None:
-        return ServerSpec.command(source.command, source=source.name, env={**env, **source.env},
-                                  label=f"{source.name} ({' '.join(source.command)})")
-    token = None
-    if source.token_env:
-        token = env.get(source.token_env)
-        if not token:
-            raise SourceError(f"MCP server '{source.name}' needs the environment variable {source.token_env}; "
-                              "set it and try again.")
-    assert source.url is not None
-    return ServerSpec.url(source.url, source=source.name, token=token)
-
-
-def default_specs(config: Config, config_path: Path, env: Mapping[str, str]) -> list[ServerSpec]:
-    """What the agent connects to by default: ragbox's own sources, plus foreign MCP servers."""
-    if not (config.documents or config.databases or config.apis):
-        own = []
-    else:
-        own = [all_sources_spec(config_path, env)]
-    return own + foreign_specs(config, env)
-
-
 @dataclass(frozen=True, kw_only=True)
 class RemoteTool:
-    """A tool as one server lists it; ``name`` is qualified, ``remote_name`` is the server's."""
+    """A tool as one server lists it, and the source it belongs to.
+
+    ``name`` is unique across the servers and is what the LLM sees; ``remote_name``
+    is the server's name for it; ``tool`` is its name within the source
+    (``run_query``), which is how the agent's code asks for it.
+    """
 
     name: str
     remote_name: str
+    tool: str
+    source: str | None
     description: str
     input_schema: dict[str, Any]
     server: str
+
+
+def _identify(spec: ServerSpec, listed: Any) -> tuple[str | None, str, str]:
+    """(source, tool within the source, unique name) for a tool that ``spec``'s server lists."""
+    meta = listed.meta or {}
+    said_source, said_tool = meta.get(SOURCE_META), meta.get(TOOL_META)
+    source = spec.source if spec.source is not None else said_source if isinstance(said_source, str) else None
+    if source is None:
+        return None, listed.name, listed.name
+    if source == said_source:  # the server already named the tool for its source
+        return source, said_tool if isinstance(said_tool, str) else listed.name, listed.name
+    return source, listed.name, qualify(source, listed.name)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,11 +167,14 @@ class McpHub:
                         "Run it by hand to see its error, or check the config."
                     ) from exc
         for tool in listed:
-            name = tool.name
-            if spec.source and not name.startswith(f"{spec.source}_"):
-                name = f"{spec.source}_{name}"
+            source, within, name = _identify(spec, tool)
+            if name in self.tools:
+                raise SourceError(
+                    f"Two MCP servers offer a tool named '{name}' ({self.tools[name].server} and {spec.label}); "
+                    "rename one of the sources in the config."
+                )
             self.tools[name] = RemoteTool(
-                name=name, remote_name=tool.name, description=tool.description or "",
+                name=name, remote_name=tool.name, tool=within, source=source, description=tool.description or "",
                 input_schema=dict(tool.input_schema or {"type": "object"}), server=spec.label,
             )
             self._clients[name] = client
@@ -197,8 +192,12 @@ class McpHub:
         return tools
 
     def tools_of(self, source: str) -> list[RemoteTool]:
-        """The tools that belong to ``source`` (named ``<source>_…``)."""
-        return [t for n, t in self.tools.items() if n.startswith(f"{source}_")]
+        """The tools that belong to ``source``, in the order their servers listed them."""
+        return [t for t in self.tools.values() if t.source == source]
+
+    def find(self, source: str, tool: str) -> RemoteTool | None:
+        """``source``'s tool named ``tool`` within it (``run_query``), if its server has one."""
+        return next((t for t in self.tools_of(source) if t.tool == tool), None)
 
     def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
         """Call the tool with qualified ``name``; a dead server raises :class:`ServerUnavailable`."""

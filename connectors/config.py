@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from connectors.errors import ConfigError
+from connectors.names import SOURCE_NAME
 
 __all__ = [
     "ApiAuth",
@@ -39,16 +40,13 @@ __all__ = [
     "EmbeddingsConfig",
     "LLMConfig",
     "McpServerSource",
+    "SourceConfig",
     "SqlExample",
     "VectorStoreConfig",
     "find_config_path",
     "load_config",
     "parse_config",
 ]
-
-SOURCE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
-"""Source names become tool-name prefixes, so they are short snake_case words."""
-
 
 class _Section(BaseModel):
     """Frozen, keyword-only, and strict about unknown keys."""
@@ -102,7 +100,11 @@ class EmbeddingsConfig(_Section):
         return None if value is None else _resolve(value, info)
 
 
-class _Source(_Section):
+class SourceConfig(_Section):
+    """What every source section has. ``kind`` is how the kind is spelled everywhere:
+    in the agent, in citations, in ``servers check`` and in tool metadata."""
+
+    kind: ClassVar[str]
     name: Annotated[str, Field(pattern=SOURCE_NAME)]
     description: str = ""
     examples: list[str] = Field(
@@ -110,8 +112,10 @@ class _Source(_Section):
     )
 
 
-class DocumentsSource(_Source):
+class DocumentsSource(SourceConfig):
     """A set of document folders, indexed into the vector store."""
+
+    kind: ClassVar[str] = "documents"
 
     paths: list[Path] = Field(min_length=1)
     include: list[str] = Field(
@@ -145,8 +149,10 @@ class SqlExample(_Section):
     sql: str
 
 
-class DatabaseSource(_Source):
+class DatabaseSource(SourceConfig):
     """A database reached through a SQLAlchemy URL, read-only."""
+
+    kind: ClassVar[str] = "database"
 
     url: str | None = Field(None, description="SQLAlchemy URL without a password.")
     url_env: str | None = Field(None, description="Environment variable holding the URL.")
@@ -211,8 +217,10 @@ class ApiAuth(_Section):
         return self
 
 
-class ApiSource(_Source):
+class ApiSource(SourceConfig):
     """An HTTP API described by an OpenAPI 3 spec."""
+
+    kind: ClassVar[str] = "api"
 
     openapi: str = Field(description="Path or URL of the OpenAPI spec (YAML or JSON).")
     base_url: str
@@ -237,8 +245,10 @@ class ApiSource(_Source):
         return str(_resolve(Path(value), info))
 
 
-class McpServerSource(_Source):
+class McpServerSource(SourceConfig):
     """Another MCP server the agent may route to, by command (stdio) or URL (HTTP)."""
+
+    kind: ClassVar[str] = "mcp"
 
     command: list[str] | None = None
     url: str | None = None
@@ -295,9 +305,14 @@ class Config(_Section):
             seen.add(source.name)
         return self
 
-    def sources(self) -> list[_Source]:
-        """Every configured source, in file order within each kind."""
-        return [*self.documents, *self.databases, *self.apis, *self.mcp_servers]
+    def sources(self) -> list[SourceConfig]:
+        """Every configured source, in file order within each section, sections as declared here."""
+        found: list[SourceConfig] = []
+        for key in type(self).model_fields:
+            value = getattr(self, key)
+            if isinstance(value, list):
+                found += [item for item in value if isinstance(item, SourceConfig)]
+        return found
 
 
 def _describe(error: ValidationError, origin: str) -> str:

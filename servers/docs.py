@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from connectors.docs import MAX_PAGE_CHARS, MAX_TOP_K, DocumentIndex, Hit
 from connectors.errors import DocumentError
 from connectors.untrusted import fence
-from servers.base import READ_ONLY, new_server
+from connectors.names import qualify
+from servers.base import READ_ONLY, add_source_tool, new_server
 
 __all__ = [
     "UNTRUSTED_NOTICE",
@@ -102,13 +103,12 @@ def _describe_sources(index: DocumentIndex, pinned: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def register_docs_tools(
-    server: MCPServer, index: DocumentIndex, *, prefix: str = "", source: str | None = None
-) -> None:
-    """Add search_documents, list_sources and get_document (names prefixed by ``prefix``).
+def register_docs_tools(server: MCPServer, index: DocumentIndex, *, source: str | None = None) -> None:
+    """Add search_documents, list_sources and get_document.
 
-    With ``source``, the tools read only that source (the all-in-one server
-    registers one prefixed set per documents source).
+    With ``source``, the tools read only that source and are named for it
+    (``<source>_search_documents`` …): the all-in-one server registers one set
+    per documents source.
     """
     pinned = source
     sources = _describe_sources(index, pinned)
@@ -148,8 +148,8 @@ def register_docs_tools(
             total_chars=page.total_chars, next_offset=page.next_offset,
         )
 
-    server.add_tool(
-        search_documents, name=f"{prefix}search_documents", annotations=READ_ONLY,
+    add_source_tool(
+        server, search_documents, tool="search_documents", source=pinned, annotations=READ_ONLY,
         description=(
             "Search the company's documents (policies, manuals, release notes, meeting notes) "
             "and return the most relevant passages with their path, headings and page, for "
@@ -160,15 +160,15 @@ def register_docs_tools(
             "best), 'keyword' for exact codes and names, 'semantic' for paraphrases."
         ),
     )
-    server.add_tool(
-        list_sources, name=f"{prefix}list_sources", annotations=READ_ONLY,
+    add_source_tool(
+        server, list_sources, tool="list_sources", source=pinned, annotations=READ_ONLY,
         description=(
             "List the document sources and every indexed document (path, title, number of "
             "chunks, when indexed). Use it to find a document's path or to see what exists."
         ),
     )
-    server.add_tool(
-        get_document, name=f"{prefix}get_document", annotations=READ_ONLY,
+    add_source_tool(
+        server, get_document, tool="get_document", source=pinned, annotations=READ_ONLY,
         description=(
             "Read an indexed document's full text, one window at a time. path - as given by "
             "search_documents or list_sources; offset - character to start at (0 first, then "
@@ -178,31 +178,37 @@ def register_docs_tools(
     )
 
 
-def register_docs_resources(server: MCPServer, index: DocumentIndex, *, prefix: str = "") -> None:
-    """Expose every indexed document as a resource ``docs://<source>/<path>``."""
+def register_docs_resources(server: MCPServer, index: DocumentIndex, *, per_source: bool = False) -> None:
+    """Expose every indexed document as a resource ``docs://<source>/<path>``.
+
+    ``per_source`` says the documents tools were registered once per source, so a
+    truncated resource points to that source's own ``<source>_get_document``.
+    """
     for info in index.list_sources():
+        reader = qualify(info.name, "get_document") if per_source else "get_document"
         for document in info.documents:
-            def read(source: str = info.name, path: str = document.path) -> str:
+            def read(source: str = info.name, path: str = document.path, reader: str = reader) -> str:
                 page = index.get_document(path, source=source, offset=0, length=MAX_PAGE_CHARS)
                 more = "" if page.next_offset is None else (
                     f"\n[truncated at {MAX_PAGE_CHARS} of {page.total_chars} characters; "
-                    f"use {prefix}get_document with offset {page.next_offset} to read on]"
+                    f"use {reader} with offset {page.next_offset} to read on]"
                 )
                 return fence(page.text, source=f"{source}:{path}", kind="document") + more
 
             server.add_resource(FunctionResource(
-                uri=f"docs://{info.name}/{quote(document.path)}", name=f"{prefix}{info.name}/{document.path}",
+                uri=f"docs://{info.name}/{quote(document.path)}", name=f"{info.name}/{document.path}",
                 title=document.title, description=f"{document.title} ({info.name}, {document.chunks} chunks)",
                 mime_type="text/plain", fn=read,
             ))
 
 
-def build_docs_server(index: DocumentIndex, *, name: str = "ragbox-docs") -> MCPServer:
-    """An MCP server over an opened :class:`DocumentIndex`."""
+def build_docs_server(index: DocumentIndex, *, name: str = "ragbox-docs", owns: bool = False) -> MCPServer:
+    """An MCP server over an opened :class:`DocumentIndex`; with ``owns``, it closes the index when it stops."""
     server = new_server(
         name,
         "Company documents. Call search_documents with the user's question first; cite the "
         "path (and page) of each passage you use. " + UNTRUSTED_NOTICE,
+        owns=[index] if owns else (),
     )
     register_docs_tools(server, index)
     register_docs_resources(server, index)

@@ -32,7 +32,7 @@ from connectors.config import ApiSource
 from connectors.errors import ConfigError, ConnectorError
 from connectors.rest import RestApi, RestHttpError, RestResponse, ToolSpec
 from connectors.untrusted import fence
-from servers.base import new_server
+from servers.base import new_server, source_meta
 
 __all__ = ["build_rest_server", "load_api_toolsets", "register_rest_tools", "rest_tools"]
 
@@ -101,6 +101,7 @@ def rest_tools(apis: Sequence[RestApi]) -> list[Tool]:
             fn_metadata=_SpecArguments(arg_model=ArgModelBase),
             is_async=False,  # the connector's client is synchronous; the SDK runs it in a worker thread
             annotations=_annotations(spec),
+            meta=source_meta(api.name, spec.name),
         )
         for api, spec in _specs(apis)
     ]
@@ -113,7 +114,7 @@ def register_rest_tools(server: MCPServer, apis: Sequence[RestApi]) -> None:
             raise ConfigError(f"A tool named {spec.name} already exists; rename the API '{api.name}'.")
         server.add_tool(
             _caller(api, spec), name=spec.name, title=spec.title, description=spec.description,
-            annotations=_annotations(spec), structured_output=False,
+            annotations=_annotations(spec), meta=source_meta(api.name, spec.name), structured_output=False,
         )
         tool = server._tool_manager.get_tool(spec.name)
         assert tool is not None
@@ -176,8 +177,8 @@ def _instructions(apis: Sequence[RestApi]) -> str:
 def build_rest_server(
     apis: Sequence[ApiSource], env: Mapping[str, str], *, name: str = "ragbox-rest"
 ) -> MCPServer:
-    """One MCP server for every API in ``apis``; secrets are read from ``env``."""
+    """One MCP server for every API in ``apis``; secrets are read from ``env``. It closes their clients when it stops."""
     opened = load_api_toolsets(apis, env)
-    server = new_server(name, _instructions(opened))
+    server = new_server(name, _instructions(opened), owns=opened)
     register_rest_tools(server, opened)
     return server

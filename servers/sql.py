@@ -20,11 +20,9 @@ from pydantic import BaseModel, Field
 from connectors.errors import ConnectorError, SqlRefused
 from connectors.sql.engine import Cell, SqlDatabase
 from connectors.untrusted import fence
-from servers.base import READ_ONLY, new_server
+from servers.base import READ_ONLY, add_source_tool, new_server
 
 __all__ = ["build_sql_server", "register_sql_tools"]
-
-DIALECT_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL", "tsql": "SQL Server"}
 
 
 class TableOut(BaseModel):
@@ -35,6 +33,7 @@ class TableOut(BaseModel):
 
 class TablesOut(BaseModel):
     database: str
+    dialect: str = Field(description="The SQL dialect to write, e.g. SQLite or PostgreSQL.")
     tables: list[TableOut]
 
 
@@ -82,13 +81,16 @@ def _result(out: BaseModel, text: str, source: str, kind: str) -> CallToolResult
 
 
 def _describe_database(db: SqlDatabase) -> str:
-    dialect = DIALECT_NAMES.get(db.dialect, db.dialect)
     what = f" It holds: {db.description.rstrip('.')}." if db.description else ""
-    return f"'{db.name}' ({dialect}).{what}"
+    return f"'{db.name}' ({db.dialect_name}).{what}"
 
 
-def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, prefix: str = "") -> None:
-    """Add the three SQL tools for ``databases`` to ``server``, names prefixed by ``prefix``."""
+def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, source: str | None = None) -> None:
+    """Add the three SQL tools for ``databases`` to ``server``.
+
+    With ``source`` (the all-in-one server: one database per source), the tools are
+    named ``<source>_list_tables`` … and say in their ``_meta`` which source they read.
+    """
     if not databases:
         raise ValueError("register_sql_tools needs at least one database")
     by_name = {db.name: db for db in databases}
@@ -117,6 +119,7 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, p
         tables = call(db.list_tables)
         out = TablesOut(
             database=db.name,
+            dialect=db.dialect_name,
             tables=[TableOut(name=t.name, row_count=t.row_count, comment=t.comment) for t in tables],
         )
         text = "\n".join(
@@ -124,7 +127,7 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, p
             + (f": {t.comment}" if t.comment else "")
             for t in tables
         )
-        return _result(out, text or "(no tables)", db.name, "tables")
+        return _result(out, f"dialect: {db.dialect_name}\n" + (text or "(no tables)"), db.name, "tables")
 
     def describe_table(
         table: Annotated[str, Field(description="Table name, as list_tables shows it.")],
@@ -173,24 +176,21 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, p
         text = f"{_render_rows(r.columns, r.rows)}\n-- {note}; SQL run: {r.sql}"
         return _result(out, text, db.name, "rows")
 
-    server.add_tool(
-        list_tables,
-        name=f"{prefix}list_tables",
+    add_source_tool(
+        server, list_tables, tool="list_tables", source=source,
         description=f"List the tables of the SQL database {summary} Returns each table's name, "
         "row count and comment. Start here before writing SQL.",
         annotations=READ_ONLY,
     )
-    server.add_tool(
-        describe_table,
-        name=f"{prefix}describe_table",
+    add_source_tool(
+        server, describe_table, tool="describe_table", source=source,
         description="Describe one table of the SQL database: columns with types, primary key, "
         "foreign keys (col -> table.col) and 3 sample rows. Use it to get column names right "
         "before run_query.",
         annotations=READ_ONLY,
     )
-    server.add_tool(
-        run_query,
-        name=f"{prefix}run_query",
+    add_source_tool(
+        server, run_query, tool="run_query", source=source,
         description=f"Run ONE read-only SQL query on the database {summary} Allowed: SELECT, "
         "WITH … SELECT, UNION/INTERSECT/EXCEPT, VALUES. Refused: writes, DDL, PRAGMA, ATTACH, "
         "SET, transactions, several statements, system catalogs. Write the dialect named above. "
@@ -201,11 +201,14 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, p
     )
 
 
-def build_sql_server(databases: Sequence[SqlDatabase], *, name: str = "ragbox-sql") -> MCPServer:
-    """An MCP server exposing ``databases`` read-only."""
+def build_sql_server(
+    databases: Sequence[SqlDatabase], *, name: str = "ragbox-sql", owns: bool = False
+) -> MCPServer:
+    """An MCP server exposing ``databases`` read-only; with ``owns``, it closes them when it stops."""
     listing = "; ".join(_describe_database(db) for db in databases)
     server = new_server(
-        name, f"Read-only SQL over: {listing} Use list_tables, then describe_table, then run_query."
+        name, f"Read-only SQL over: {listing} Use list_tables, then describe_table, then run_query.",
+        owns=databases if owns else (),
     )
     register_sql_tools(server, databases)
     return server

@@ -33,5 +33,5 @@ def open_databases(config_path: Path | None, db_url: str | None, name: str) -> l
 @cli_errors
 def sql(config_path: Path | None, db_url: str | None, name: str, transport: str, host: str, port: int) -> None:
     """Serve SQL databases read-only: list_tables, describe_table, run_query."""
-    server = build_sql_server(open_databases(config_path, db_url, name))
+    server = build_sql_server(open_databases(config_path, db_url, name), owns=True)
     run_server(server, transport, host, port)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from agent.json_reply import extract_json_object
 from agent.llm import ChatMessage
 from agent.run import Run
-from agent.sources import Source
+from connectors.config import SourceConfig
 
 __all__ = ["NONE", "ask_router_llm", "router_messages", "router_schema"]
 
@@ -25,13 +25,13 @@ def router_schema(names: Sequence[str]) -> dict:
     }
 
 
-def router_messages(question: str, sources: Sequence[Source]) -> list[ChatMessage]:
+def router_messages(question: str, sources: Sequence[SourceConfig]) -> list[ChatMessage]:
     lines = [f"{s.name}: {(s.description or s.kind)[:_MAX_DESCRIPTION]}" for s in sources]
     body = "Sources:\n" + "\n".join(lines) + f"\n\nQuestion: {question}"
     return [ChatMessage(role="system", content=_SYSTEM), ChatMessage(role="user", content=body)]
 
 
-def ask_router_llm(question: str, sources: Sequence[Source], run: Run) -> str | None:
+def ask_router_llm(question: str, sources: Sequence[SourceConfig], run: Run) -> str | None:
     """A source name, or None when the LLM says none fits or answers outside the enum."""
     names = [s.name for s in sources]
     reply = run.chat("route", router_messages(question, sources), router=True, schema=router_schema(names))

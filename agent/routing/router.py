@@ -10,19 +10,19 @@ from agent.routing.llm_router import ask_router_llm
 from agent.routing.profiles import profile_items
 from agent.routing.route import Route
 from agent.run import Run
-from agent.sources import Source
+from connectors.config import SourceConfig
 
 __all__ = ["route_question"]
 
 
-def route_question(question: str, sources: Sequence[Source], run: Run, *, forced: str | None = None) -> Route:
+def route_question(question: str, sources: Sequence[SourceConfig], run: Run, *, forced: str | None = None) -> Route:
     """Choose the source(s) for ``question``; the trace records the stage and the scores."""
     route = _route(question, list(sources), run, forced)
     run.trace.add("route", stage=route.stage, sources=list(route.sources), scores=route.scores, reason=route.reason)
     return route
 
 
-def _route(question: str, sources: list[Source], run: Run, forced: str | None) -> Route:
+def _route(question: str, sources: list[SourceConfig], run: Run, forced: str | None) -> Route:
     names = [s.name for s in sources]
     if forced is not None:
         if forced not in names:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.errors import ConfigError
+from connectors.names import qualify
 from connectors.rest.errors import RestSpecError
 from connectors.rest.operations import HTTP_METHODS, Operation, Parameter, list_operations
 from connectors.rest.refs import RefResolver, SchemaConverter
@@ -153,7 +154,7 @@ def _derived_name(op: Operation) -> str:
 
 
 def _assign_names(api: str, ops: Sequence[Operation]) -> list[str]:
-    bases = [sanitize_name(f"{api}_{op.operation_id or _derived_name(op)}") for op in ops]
+    bases = [sanitize_name(qualify(api, op.operation_id or _derived_name(op))) for op in ops]
     counts = Counter(bases)
     names: list[str | None] = [b if counts[b] == 1 else None for b in bases]
     used = {n for n in names if n}

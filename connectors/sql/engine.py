@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from connectors.config import DatabaseSource
 from connectors.errors import SqlError, SqlExecutionError, SqlRefused, SqlTimeout
-from connectors.sql.guard import guard_sql, sqlglot_dialect
+from connectors.sql.guard import guard_sql
 from connectors.sql.readonly import backend_for
 
 __all__ = [
@@ -112,18 +112,6 @@ def _cell(value: Any, max_chars: int) -> Cell:
     return text
 
 
-_DDL_COMMENT = re.compile(r"^\s*\"?(\w+)\"?[^\n]*?--\s*(.+?)\s*$", re.MULTILINE)
-_TABLE_COMMENT = re.compile(r"^\s*CREATE\s+TABLE[^\n(]*\(\s*--\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
-
-
-def _sqlite_comments(ddl: str) -> tuple[str | None, dict[str, str]]:
-    """Table and column comments written as ``-- …`` in SQLite DDL (SQLite keeps the text)."""
-    table = _TABLE_COMMENT.search(ddl)
-    body = ddl.split("\n", 1)[1] if "\n" in ddl else ""
-    columns = {m.group(1).lower(): m.group(2) for m in _DDL_COMMENT.finditer(body)}
-    return (table.group(1) if table else None), columns
-
-
 @dataclass
 class SqlDatabase:
     """One database, reached read-only. Thread-safe; create once, share for the process."""
@@ -147,8 +135,8 @@ class SqlDatabase:
                 f"Database '{self.name}': no driver for '{url.drivername}' ({exc}); "
                 "install it, e.g. pip install 'ragbox[postgres]'."
             ) from None
-        self.backend_name = url.get_backend_name()
-        self.dialect = sqlglot_dialect(self.backend_name)
+        self.dialect = self._backend.sqlglot_dialect
+        self.dialect_name = self._backend.display_name
         self._allowed = {t.lower() for t in self.allowed_tables} if self.allowed_tables else None
         self._comments: dict[str, tuple[str | None, dict[str, str]]] = {}
 
@@ -191,28 +179,8 @@ class SqlDatabase:
 
     def _table_comments(self, conn: Connection, table: str) -> tuple[str | None, dict[str, str]]:
         if table not in self._comments:
-            inspector = sa.inspect(conn)
-            try:
-                comment = inspector.get_table_comment(table).get("text")
-                self._comments[table] = (comment, {})
-            except NotImplementedError:
-                ddl = conn.execute(
-                    sa.text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": table}
-                ).scalar()
-                self._comments[table] = _sqlite_comments(ddl or "") if self.backend_name == "sqlite" else (None, {})
+            self._comments[table] = self._backend.comments(conn, table)
         return self._comments[table]
-
-    def _row_count(self, conn: Connection, table: str) -> int | None:
-        if self.backend_name == "postgresql":
-            estimate = conn.execute(
-                sa.text(
-                    "SELECT c.reltuples::bigint FROM pg_class c "
-                    "WHERE c.oid = to_regclass(quote_ident(:name))"
-                ),
-                {"name": table},
-            ).scalar()
-            return int(estimate) if estimate is not None and estimate >= 0 else None
-        return conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar()
 
     def list_tables(self) -> list[TableInfo]:
         """Every table and view the caller may query, with row counts and comments."""
@@ -220,7 +188,7 @@ class SqlDatabase:
             tables = []
             for name in self._table_names(conn):
                 comment, _ = self._table_comments(conn, name)
-                tables.append(TableInfo(name, self._row_count(conn, name), comment))
+                tables.append(TableInfo(name, self._backend.row_count(conn, name), comment))
             return tables
 
     def describe_table(self, table: str, sample_rows: int = 3) -> TableDescription:

@@ -41,7 +41,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from connectors.errors import SqlRefused
 
-__all__ = ["MAX_SQL_CHARS", "GuardedSql", "guard_sql", "sqlglot_dialect"]
+__all__ = ["MAX_SQL_CHARS", "GuardedSql", "guard_sql"]
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,6 @@ class GuardedSql:
 MAX_SQL_CHARS = 20_000
 
 # SQLAlchemy's dialect names where sqlglot's differ; anything else passes through.
-_SQLALCHEMY_TO_SQLGLOT = {"postgresql": "postgres", "mssql": "tsql", "mariadb": "mysql"}
-
 # Functions with side effects, file or network access, sleeps, locks, or that run a SQL
 # string the guard never sees. Applied to every dialect: a PostgreSQL name in a SQLite
 # query is still refused, and no ordinary query needs any of them.
@@ -128,17 +126,6 @@ _READ_ONLY_HINT = (
     "Only read queries are allowed: one SELECT (optionally WITH … SELECT, UNION, "
     "INTERSECT, EXCEPT or VALUES). Rewrite the request as a single SELECT."
 )
-
-
-def sqlglot_dialect(sqlalchemy_dialect: str) -> str:
-    """Map a SQLAlchemy dialect name (``engine.dialect.name``) to sqlglot's name for it."""
-    name = sqlalchemy_dialect.split("+", 1)[0].strip().lower()
-    name = _SQLALCHEMY_TO_SQLGLOT.get(name, name)
-    try:
-        Dialect.get_or_raise(name)
-    except ValueError as exc:
-        raise ValueError(f"sqlglot has no dialect for {sqlalchemy_dialect!r}") from exc
-    return name
 
 
 def guard_sql(

@@ -13,11 +13,16 @@ through, the connection itself still refuses it.
   returned connection is rolled back and ``RESET ALL``.
 - Any other SQLAlchemy URL: every statement runs in a transaction that is
   always rolled back (the engine does that for every backend).
+
+Each backend also owns what differs between database kinds: the dialect's
+display name (for prompts and tool descriptions), sqlglot's name for it (for
+the guard), how to count rows and where table and column comments live.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import time
 from abc import ABC, abstractmethod
@@ -28,15 +33,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import QueuePool
+from sqlglot.dialects.dialect import Dialect
 
 from connectors.errors import SqlError
 
-__all__ = ["ReadOnlyBackend", "backend_for", "register_backend"]
+__all__ = ["Comments", "ReadOnlyBackend", "backend_for", "register_backend"]
+
+Comments = tuple[str | None, dict[str, str]]
+"""A table's comment, and its columns' comments keyed by lower-case column name."""
 
 
 class ReadOnlyBackend(ABC):
-    """Opens read-only engines for one kind of database and bounds query time."""
+    """Opens read-only engines for one kind of database, bounds query time, knows its dialect."""
 
+    #: The dialect as people name it: "SQLite", "PostgreSQL".
+    display_name: str = "SQL"
+    #: sqlglot's name for the dialect, which the guard parses with.
+    sqlglot_dialect: str = ""
     #: True when the backend enforces the time limit inside the database server.
     server_side_timeout: bool = False
 
@@ -48,6 +61,17 @@ class ReadOnlyBackend(ABC):
     def time_limit(self, conn: Connection, seconds: float) -> Iterator[None]:
         """Bound the statements run on ``conn`` inside the block to ``seconds``."""
         yield
+
+    def row_count(self, conn: Connection, table: str) -> int | None:
+        """Rows in ``table`` (a name from the inspector), exact unless the backend estimates."""
+        return conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar()
+
+    def comments(self, conn: Connection, table: str) -> Comments:
+        """The comments the database keeps for ``table`` and its columns."""
+        try:
+            return sa.inspect(conn).get_table_comment(table).get("text"), {}
+        except NotImplementedError:
+            return None, {}
 
 
 # -- SQLite -------------------------------------------------------------------
@@ -87,9 +111,23 @@ def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, db: str 
     return sqlite3.SQLITE_DENY
 
 
+_DDL_COMMENT = re.compile(r"^\s*\"?(\w+)\"?[^\n]*?--\s*(.+?)\s*$", re.MULTILINE)
+_TABLE_COMMENT = re.compile(r"^\s*CREATE\s+TABLE[^\n(]*\(\s*--\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def sqlite_comments(ddl: str) -> Comments:
+    """Table and column comments written as ``-- …`` in SQLite DDL (SQLite keeps the text)."""
+    table = _TABLE_COMMENT.search(ddl)
+    body = ddl.split("\n", 1)[1] if "\n" in ddl else ""
+    columns = {m.group(1).lower(): m.group(2) for m in _DDL_COMMENT.finditer(body)}
+    return (table.group(1) if table else None), columns
+
+
 class SQLiteBackend(ReadOnlyBackend):
     """A SQLite file, opened read-only with an authorizer."""
 
+    display_name = "SQLite"
+    sqlglot_dialect = "sqlite"
     PROGRESS_OPS = 1_000  # VM steps between deadline checks: about 10 µs of work
 
     def create_engine(self, url: URL, timeout_s: float) -> Engine:
@@ -121,6 +159,11 @@ class SQLiteBackend(ReadOnlyBackend):
         finally:
             raw.set_progress_handler(None, 0)
 
+    def comments(self, conn: Connection, table: str) -> Comments:
+        # SQLite has no COMMENT ON; the demo (and many teams) write them into the DDL.
+        ddl = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": table}).scalar()
+        return sqlite_comments(ddl or "")
+
 
 # -- PostgreSQL ---------------------------------------------------------------
 
@@ -136,6 +179,8 @@ def _reset_session(dbapi_connection: Any, connection_record: Any) -> None:
 class PostgresBackend(ReadOnlyBackend):
     """PostgreSQL through psycopg 3, read-only from the startup packet on."""
 
+    display_name = "PostgreSQL"
+    sqlglot_dialect = "postgres"
     server_side_timeout = True
 
     def create_engine(self, url: URL, timeout_s: float) -> Engine:
@@ -164,19 +209,39 @@ class PostgresBackend(ReadOnlyBackend):
         )
         yield
 
+    def row_count(self, conn: Connection, table: str) -> int | None:
+        # The planner's estimate: an exact count(*) of a big table would eat the time limit.
+        estimate = conn.execute(
+            sa.text("SELECT c.reltuples::bigint FROM pg_class c WHERE c.oid = to_regclass(quote_ident(:name))"),
+            {"name": table},
+        ).scalar()
+        return int(estimate) if estimate is not None and estimate >= 0 else None
+
 
 class GenericBackend(ReadOnlyBackend):
     """Any other SQLAlchemy URL: relies on the guard and the always-rolled-back transaction."""
+
+    def __init__(self, display_name: str, sqlglot_dialect: str) -> None:
+        try:
+            Dialect.get_or_raise(sqlglot_dialect)
+        except ValueError:
+            raise SqlError(
+                f"ragbox cannot check SQL for '{display_name}' databases: sqlglot has no such dialect."
+            ) from None
+        self.display_name = display_name
+        self.sqlglot_dialect = sqlglot_dialect
 
     def create_engine(self, url: URL, timeout_s: float) -> Engine:
         return sa.create_engine(url, pool_pre_ping=True)
 
 
+# Keyed by SQLAlchemy's backend name (``URL.get_backend_name()``).
 _BACKENDS: dict[str, ReadOnlyBackend] = {
     "sqlite": SQLiteBackend(),
     "postgresql": PostgresBackend(),
 }
-_GENERIC = GenericBackend()
+_GENERIC_NAMES = {"mysql": ("MySQL", "mysql"), "mariadb": ("MariaDB", "mysql"),
+                  "mssql": ("SQL Server", "tsql"), "oracle": ("Oracle", "oracle")}
 
 
 def register_backend(name: str, backend: ReadOnlyBackend) -> None:
@@ -185,5 +250,8 @@ def register_backend(name: str, backend: ReadOnlyBackend) -> None:
 
 
 def backend_for(url: URL) -> ReadOnlyBackend:
-    """The read-only backend for ``url``; unknown kinds get the generic one."""
-    return _BACKENDS.get(url.get_backend_name(), _GENERIC)
+    """The read-only backend for ``url``; other kinds get a generic one, if sqlglot knows the dialect."""
+    name = url.get_backend_name().lower()
+    if name in _BACKENDS:
+        return _BACKENDS[name]
+    return GenericBackend(*_GENERIC_NAMES.get(name, (name, name)))

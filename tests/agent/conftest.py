@@ -12,12 +12,12 @@ import pytest
 from agent import Agent, AgentSettings, ServerSpec
 from connectors.config import Config, parse_config
 from connectors.docs import DocumentIndex
-from connectors.embeddings import HashingEmbedder
+from connectors.embeddings import Embedder, HashingEmbedder
 from connectors.sql.engine import SqlDatabase
 from servers.docs import build_docs_server
 from servers.sql import build_sql_server
 from tests.agent.ticket_server import build_ticket_server
-from tests.fakes.llm_server import FakeLLM
+from testkit.llm_server import FakeLLM
 
 HANDBOOK = {
     "leave.md": "# Annual leave\n\nEmployees get 25 days of paid annual leave per year. "
@@ -94,16 +94,17 @@ def servers(docs_index: DocumentIndex, acme_sqlite: Path) -> dict[str, ServerSpe
 
 @pytest.fixture
 def open_agent(llm: FakeLLM, servers: dict[str, ServerSpec], handbook_dir: Path, acme_sqlite: Path):
-    """``open_agent(kinds=…, settings=…)``: an entered Agent over the in-memory servers."""
+    """``open_agent(kinds=…, settings=…, embedder=…)``: an entered Agent over the in-memory servers."""
     agents: list[Agent] = []
 
     def factory(*, kinds: tuple[str, ...] = ("documents", "databases", "mcp_servers"),
                 settings: AgentSettings | None = None, specs: list[ServerSpec] | None = None,
+                embedder: Embedder | None = None,
                 **overrides: Any) -> Agent:
         config = make_config(llm, kinds=kinds, handbook=handbook_dir / "docs", sales_db=acme_sqlite, **overrides)
         wanted = {"documents": "handbook", "databases": "sales", "mcp_servers": "tickets"}
         chosen = specs if specs is not None else [servers[wanted[k]] for k in kinds]
-        agent = Agent(config, chosen, settings=settings or AgentSettings(), embedder=HashingEmbedder())
+        agent = Agent(config, chosen, settings=settings or AgentSettings(), embedder=embedder or HashingEmbedder())
         agents.append(agent.__enter__())
         return agent
 

@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from agent.cli import main
-from tests.support import free_port
+from testkit.servers import free_port
+
+pytestmark = pytest.mark.slow
 
 ANSWER_SCHEMA = {
     "type": "object",
@@ -55,7 +57,7 @@ def invoke(*args: str):
 
 
 def test_ask_json_over_real_server_subprocesses(tmp_path, llm, acme_sqlite):
-    from tests.fakes.llm_server import Json, Text
+    from testkit.llm_server import Json, Text
     config = write_config(tmp_path, llm.url, acme_sqlite)
     llm.script(Json({"sql": "SELECT COUNT(*) AS n FROM customers"}), Text("There are 240 customers [1]."))
     result = invoke("ask", "How many customers are in the sales database?", "--config", str(config), "--json")
@@ -69,7 +71,7 @@ def test_ask_json_over_real_server_subprocesses(tmp_path, llm, acme_sqlite):
 
 
 def test_ask_streams_then_lists_sources_and_trace(tmp_path, llm, acme_sqlite):
-    from tests.fakes.llm_server import Calls, Text
+    from testkit.llm_server import Calls, Text
     config = write_config(tmp_path, llm.url, acme_sqlite)
     llm.script(Calls(("tickets_get_ticket", {"ticket_id": 7})), Text("It will not dock [1]."))
     result = invoke("ask", "What is ticket 7 about?", "--config", str(config), "--route", "tickets", "--trace")
@@ -85,6 +87,7 @@ def test_unreachable_llm_is_one_clean_line_and_exit_1(tmp_path, acme_sqlite):
     result = invoke("ask", "How many customers?", "--config", str(config), "--route", "sales")
     assert result.exit_code == 1
     assert f"Cannot reach Ollama at {host}" in result.output and "ollama serve" in result.output
+    assert "set [llm] host" in result.output
     assert "Traceback" not in result.output
 
 
@@ -111,13 +114,33 @@ def test_sources_lists_kinds_and_health(tmp_path, llm, acme_sqlite):
     assert result.output.count("ok") >= 2
 
 
+def test_sources_keeps_brackets_in_descriptions(tmp_path, llm, acme_sqlite):
+    config = write_config(tmp_path, llm.url, acme_sqlite)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("Sales database: customers", "Sales [sqlite] database: customers"),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["sources", "--config", str(config)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Sales [sqlite] database" in result.output  # rich would take "[sqlite]" for markup
+
+
+def test_ask_trace_keeps_brackets_in_what_it_prints(tmp_path, llm, acme_sqlite):
+    from testkit.llm_server import Json, Text
+    config = write_config(tmp_path, llm.url, acme_sqlite)
+    llm.script(Json({"sql": "SELECT '[llm] host' AS hint"}), Text("See [1]."))
+    result = CliRunner().invoke(main, ["ask", "What is the hint?", "--config", str(config), "--route", "sales",
+                                       "--trace"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "[llm] host" in result.output.split("Steps", 1)[1]  # the SQL in the trace's step details
+
+
 def test_missing_config_is_a_clean_error(tmp_path):
     result = invoke("ask", "q", "--config", str(tmp_path / "none.toml"))
     assert result.exit_code == 1 and "No config file" in result.output
 
 
 def test_chat_routes_a_follow_up_with_the_previous_question(tmp_path, llm, acme_sqlite):
-    from tests.fakes.llm_server import Json, Text
+    from testkit.llm_server import Json, Text
     config = write_config(tmp_path, llm.url, acme_sqlite)
     llm.script(Json({"sql": "SELECT COUNT(*) FROM orders"}), Text("5000 orders [1]."),
                Json({"sql": "SELECT COUNT(*) FROM orders WHERE order_date LIKE '2024%'"}), Text("1700 [1]."))

@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["agent", "agent.llm", "agent.routing", "agent.strategies"]
+MODULES = ["agent", "agent.kinds", "agent.llm", "agent.routing"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -78,6 +78,7 @@ description = "Field manuals"
     assert "manuals" not in {h["source"] for h in handbook_hits.structured_content["hits"]}
 
 
+@pytest.mark.slow
 def test_stdio_subprocess_speaks_every_protocol_version_clients_send(config_path):
     """Claude Desktop and other clients still send the 2024/2025 versions; each must get an answer."""
     answers = {}
@@ -95,6 +96,7 @@ def test_stdio_subprocess_speaks_every_protocol_version_clients_send(config_path
     assert answers == {v: v for v in answers}
 
 
+@pytest.mark.slow
 def test_stdio_subprocess_lists_and_calls_tools(config_path):
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "servers", "all", "--config", str(config_path)], env=ENV, cwd=str(REPO)
@@ -117,6 +119,7 @@ def check_cli(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.slow
 def test_check_reports_every_source_ok(config_path):
     proc = check_cli(config_path, ENV)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -126,6 +129,7 @@ def test_check_reports_every_source_ok(config_path):
     assert "operations" in proc.stdout and "documents," in proc.stdout
 
 
+@pytest.mark.slow
 def test_check_names_what_to_fix_and_exits_non_zero(tmp_path):
     dead_api = "http://127.0.0.1:9"  # discard port: nothing listens
     path = write_demo_config(tmp_path, tmp_path / "missing.db", dead_api)

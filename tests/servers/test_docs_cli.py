@@ -21,6 +21,7 @@ def env(models_dir: Path) -> dict[str, str]:
     return {"RAGBOX_MODELS_DIR": str(models_dir)}
 
 
+@pytest.mark.slow
 def test_ingest_prints_progress_and_summary_then_search_prints_hits(tmp_path: Path, env: dict[str, str]) -> None:
     docs = tmp_path / "docs"
     shutil.copytree(ACME_DOCS, docs)
@@ -47,14 +48,14 @@ def test_config_and_path_together_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not both" in result.output
 
 
-def test_config_file_drives_ingest(tmp_path: Path, env: dict[str, str]) -> None:
+def test_config_file_drives_ingest(tmp_path: Path) -> None:
     config = tmp_path / "ragbox.toml"
     config.write_text(
         'data_dir = "data"\n\n[embeddings]\nprovider = "hashing"\n\n'
         f'[[documents]]\nname = "handbook"\npaths = ["{ACME_DOCS}"]\n'
         'include = ["meetings/**"]\n'
     )
-    result = CliRunner().invoke(main, ["docs", "ingest", "--config", str(config)], env=env)
+    result = CliRunner().invoke(main, ["docs", "ingest", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert f"handbook: {N_MEETINGS} added, 0 updated" in result.output
     assert (tmp_path / "data" / "docs.sqlite3").is_file()  # relative to the config file

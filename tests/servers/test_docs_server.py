@@ -13,7 +13,7 @@ from mcp.server.mcpserver import MCPServer
 
 from connectors.config import DocumentsSource, EmbeddingsConfig
 from connectors.docs import DocumentIndex
-from connectors.embeddings import get_embedder
+from connectors.embeddings import HashingEmbedder, get_embedder
 from servers.docs import build_docs_server, fence, register_docs_tools
 from tests.support import EXAMPLES, REPO
 
@@ -21,7 +21,7 @@ ACME_DOCS = EXAMPLES / "acme" / "docs"
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> DocumentIndex:
+def index(tmp_path_factory: pytest.TempPathFactory) -> DocumentIndex:
     folder = tmp_path_factory.mktemp("docs")
     for path in ACME_DOCS.rglob("*"):
         if path.is_file():
@@ -34,7 +34,7 @@ def index(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Documen
     index = DocumentIndex(
         sources=[DocumentsSource(name="handbook", paths=[folder], description="Acme handbook and manuals")],
         data_dir=tmp_path_factory.mktemp("data"),
-        embedder=get_embedder(EmbeddingsConfig(models_dir=models_dir)),
+        embedder=HashingEmbedder(),
     )
     index.ingest()
     return index
@@ -114,22 +114,26 @@ def test_documents_are_resources(index: DocumentIndex) -> None:
     assert "芝公園" in text and text.startswith("<untrusted-data")
 
 
-def test_tools_register_with_a_prefix(index: DocumentIndex) -> None:
+def test_tools_registered_for_a_source_are_named_and_labelled_for_it(index: DocumentIndex) -> None:
     server = MCPServer("all")
-    register_docs_tools(server, index, prefix="handbook_")
+    register_docs_tools(server, index, source="handbook")
 
     async def run():  # type: ignore[no-untyped-def]
         async with Client(server) as client:
-            return [t.name for t in (await client.list_tools()).tools]
+            return {t.name: t.meta for t in (await client.list_tools()).tools}
 
-    assert sorted(anyio.run(run)) == ["handbook_get_document", "handbook_list_sources", "handbook_search_documents"]
+    tools = anyio.run(run)
+    assert sorted(tools) == ["handbook_get_document", "handbook_list_sources", "handbook_search_documents"]
+    assert tools["handbook_get_document"] == {
+        "ragbox/source": "handbook", "ragbox/tool": "get_document"}
 
 
+@pytest.mark.slow
 def test_server_over_stdio_subprocess(index: DocumentIndex, models_dir: Path, tmp_path: Path) -> None:
     folder = index.sources["handbook"].paths[0]
-    # `--path` names its one source "docs"; index it where the subprocess will look.
+    # `--path` names its one source "docs"; index it where the subprocess will look, with its MiniLM.
     with DocumentIndex(sources=[DocumentsSource(name="docs", paths=[folder])], data_dir=tmp_path,
-                       embedder=index.embedder) as shortcut:
+                       embedder=get_embedder(EmbeddingsConfig(models_dir=models_dir))) as shortcut:
         shortcut.ingest()
     params = StdioServerParameters(
         command=sys.executable,
@@ -149,6 +153,7 @@ def test_server_over_stdio_subprocess(index: DocumentIndex, models_dir: Path, tm
     assert hits[0]["source"] == "docs"
 
 
+@pytest.mark.slow
 def test_server_over_http_with_the_shared_transport(index: DocumentIndex, models_dir: Path, tmp_path: Path) -> None:
     import httpx
 
@@ -156,7 +161,7 @@ def test_server_over_http_with_the_shared_transport(index: DocumentIndex, models
 
     folder = index.sources["handbook"].paths[0]
     with DocumentIndex(sources=[DocumentsSource(name="docs", paths=[folder])], data_dir=tmp_path,
-                       embedder=index.embedder) as shortcut:
+                       embedder=get_embedder(EmbeddingsConfig(models_dir=models_dir))) as shortcut:
         shortcut.ingest()
     with mcp_http_server("docs", "--path", str(folder), "--data-dir", str(tmp_path),
                          env={"RAGBOX_MODELS_DIR": str(models_dir)}) as base:

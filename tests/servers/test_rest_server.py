@@ -79,6 +79,7 @@ def test_calls_return_structured_json_and_fenced_text_and_errors_name_the_proble
     assert hidden.is_error and "Unknown tool" in hidden.content[0].text
 
 
+@pytest.mark.slow
 def test_stdio_subprocess_against_the_example_api_with_a_config(tickets_url, tmp_path):
     config = tmp_path / "ragbox.toml"
     config.write_text(
@@ -116,6 +117,7 @@ def test_stdio_subprocess_against_the_example_api_with_a_config(tickets_url, tmp
     assert TOKEN not in everything
 
 
+@pytest.mark.slow
 def test_the_openapi_shortcut_serves_one_spec_and_inbound_auth_is_never_forwarded():
     mcp_token = "mcp-inbound-token-7d1e"
     with recording_server() as recorder:
@@ -138,6 +140,7 @@ def test_the_openapi_shortcut_serves_one_spec_and_inbound_auth_is_never_forwarde
     assert all(s.header("Authorization") is None for s in recorder.seen)
 
 
+@pytest.mark.slow
 def test_a_broken_spec_stops_start_up_with_a_message_naming_the_problem(tmp_path):
     spec = tmp_path / "broken.yaml"
     spec.write_text("openapi: 3.1.0\npaths:\n  /x: {get: {operationId: x}\n")
@@ -150,6 +153,7 @@ def test_a_broken_spec_stops_start_up_with_a_message_naming_the_problem(tmp_path
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_the_shortcut_needs_a_base_url():
     proc = subprocess.run(
         [sys.executable, "-m", "servers", "rest", "--openapi", str(SPEC)],

@@ -13,7 +13,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from connectors.sql.engine import Limits, SqlDatabase
 from servers.sql import build_sql_server
-from tests.connectors.sql.corpus import HOSTILE
+from testkit.sql_corpus import HOSTILE
 from tests.support import run_async as run, EXAMPLES, REPO, data_digest, mcp_http_server
 
 
@@ -79,7 +79,7 @@ def test_run_query_returns_structured_rows_and_fenced_text(server):
     assert data["columns"] == ["name", "country"]
     assert data["rows"] == [["North America", "United States"], ["EMEA", "United Kingdom"]]
     assert (data["row_count"], data["truncated"]) == (2, True)
-    assert data["elapsed_ms"] >= 0 and data["sql"].endswith("LIMIT 3")  # one extra row detects truncation
+    assert data["sql"].endswith("LIMIT 3")  # one extra row detects truncation
     text = result.content[0].text
     assert text.startswith('<untrusted-data source="sales" kind="rows">')
     assert "North America | United States" in text
@@ -137,6 +137,7 @@ def test_unknown_table_error_says_what_to_do(server):
 # -- as a subprocess ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_stdio_subprocess_from_the_example_config():
     async def check():
         async with Client(stdio("--config", str(EXAMPLES / "ragbox.toml"))) as client:
@@ -149,6 +150,7 @@ def test_stdio_subprocess_from_the_example_config():
     assert result.structured_content["rows"] == [[12000]]
 
 
+@pytest.mark.slow
 def test_stdio_answers_the_handshake_claude_desktop_sends(acme_sqlite):
     async def check():
         async with Client(stdio("--db", f"sqlite:///{acme_sqlite}"), mode="legacy") as client:
@@ -174,6 +176,7 @@ def hostile_through_stdio(url: str, dialect: str) -> list[tuple[str, object]]:
     return [(sql, r) for sql, r in results if not r.is_error]
 
 
+@pytest.mark.slow
 def test_hostile_corpus_changes_nothing_in_sqlite(acme_sqlite, tmp_path):
     url = f"sqlite:///{acme_sqlite}"
     before = data_digest(url)
@@ -183,6 +186,8 @@ def test_hostile_corpus_changes_nothing_in_sqlite(acme_sqlite, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["acme.db"]
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_hostile_corpus_changes_nothing_in_postgres(acme_pg):
     before = data_digest(acme_pg)
     passed = hostile_through_stdio(acme_pg, "postgres")
@@ -201,12 +206,14 @@ async def http_tables(base: str, token: str | None = None) -> int:
             return len(result.structured_content["tables"])
 
 
+@pytest.mark.slow
 def test_http_serves_mcp_and_healthz(acme_sqlite):
     with mcp_http_server("sql", "--db", f"sqlite:///{acme_sqlite}") as base:
         assert httpx.get(f"{base}/healthz").text == "ok"
         assert run(http_tables, base) == 7
 
 
+@pytest.mark.slow
 def test_http_token_is_required_when_set(acme_sqlite):
     env = {"RAGBOX_AUTH_TOKEN": "s3cret-token-for-tests"}
     with mcp_http_server("sql", "--db", f"sqlite:///{acme_sqlite}", env=env) as base:
@@ -219,6 +226,7 @@ def test_http_token_is_required_when_set(acme_sqlite):
         assert run(http_tables, base, "s3cret-token-for-tests") == 7
 
 
+@pytest.mark.slow
 def test_http_refuses_foreign_host_and_origin_headers(acme_sqlite):
     body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
     accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -229,6 +237,7 @@ def test_http_refuses_foreign_host_and_origin_headers(acme_sqlite):
         assert cross.status_code == 403
 
 
+@pytest.mark.slow
 def test_binding_beyond_loopback_needs_a_token(acme_sqlite):
     env = {k: v for k, v in os.environ.items() if k != "RAGBOX_AUTH_TOKEN"}
     proc = subprocess.run(
@@ -241,6 +250,7 @@ def test_binding_beyond_loopback_needs_a_token(acme_sqlite):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_cli_reports_config_errors_without_a_traceback(tmp_path):
     bad = tmp_path / "ragbox.toml"
     bad.write_text('[[databases]]\nname = "s"\nurl = "sqlite:///x.db"\ncolour = "blue"\n')
@@ -251,3 +261,13 @@ def test_cli_reports_config_errors_without_a_traceback(tmp_path):
     assert proc.returncode == 1
     assert "unknown key 'databases[0].colour'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_list_tables_reports_the_dialect_to_write(server):
+    async def check():
+        async with Client(server) as client:
+            return await client.call_tool("list_tables", {})
+
+    result = run(check)
+    assert result.structured_content["dialect"] == "SQLite"
+    assert "dialect: SQLite" in result.content[0].text

@@ -9,23 +9,25 @@ costs two LLM calls, not three.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from agent.catalog import Catalog
 from agent.context import Citation, ContextBlock
+from agent.errors import SourceError
+from agent.kinds.base import SourceKind
+from agent.kinds.tool_calls import CheckedCall, calls_in_reply, check_call, tool_specs
 from agent.llm import ChatMessage, ToolCall
-from agent.mcp_hub import RemoteTool
+from agent.mcp_hub import RemoteTool, ServerSpec
 from agent.run import Run
-from agent.sources import Source
-from agent.strategies.base import Strategy
-from agent.strategies.tool_calls import CheckedCall, calls_in_reply, check_call, tool_specs
 from agent.unfence import unfence
+from connectors.config import ApiSource, McpServerSource, SourceConfig
 
-__all__ = ["ToolsStrategy", "run_calls"]
+__all__ = ["ApiKind", "McpKind", "ToolsKind", "check_calls", "run_calls"]
 
 _SYSTEM = "Call the tool that fetches what the question needs. Use only the listed tools and their argument schemas."
 
 
-def run_calls(calls: Sequence[CheckedCall], source: Source, run: Run) -> tuple[list[ContextBlock], list[str]]:
+def run_calls(calls: Sequence[CheckedCall], source: SourceConfig, run: Run) -> tuple[list[ContextBlock], list[str]]:
     """Run checked calls; the blocks they give, and the errors the servers returned."""
     blocks: list[ContextBlock] = []
     errors: list[str] = []
@@ -38,9 +40,8 @@ def run_calls(calls: Sequence[CheckedCall], source: Source, run: Run) -> tuple[l
         limit = run.settings.max_block_chars
         if len(text) > limit:
             text = text[:limit] + f"\n[cut at {limit} characters]"
-        kind = "api" if source.kind == "api" else "tool"
         blocks.append(ContextBlock(text=text, citation=Citation(
-            source=source.name, kind=kind, tool=call.tool.remote_name, arguments=call.arguments)))
+            source=source.name, kind=source.kind, tool=call.tool.remote_name, arguments=call.arguments)))
     return blocks, errors
 
 
@@ -57,10 +58,15 @@ def check_calls(calls: Sequence[ToolCall], tools: Sequence[RemoteTool], run: Run
     return checked, problems
 
 
-class ToolsStrategy(Strategy):
+class ToolsKind(SourceKind):
     """One tool-calling step, retried once with the validation or server error."""
 
-    def gather(self, question: str, source: Source, run: Run) -> list[ContextBlock]:
+    answers_with_tools = True
+
+    def profile(self, source: SourceConfig, catalog: Catalog) -> list[str]:
+        return [f"{t.remote_name}: {t.description.split('. ')[0][:200]}" for t in catalog.tools(source.name)]
+
+    def gather(self, question: str, source: SourceConfig, run: Run) -> list[ContextBlock]:
         tools = run.catalog.tools(source.name)
         if not tools:
             run.trace.add("no_tools", source=source.name)
@@ -84,3 +90,29 @@ class ToolsStrategy(Strategy):
             messages = [*messages, ChatMessage(role="assistant", content=said[:2000]),
                         ChatMessage(role="user", content=" ".join(problems + failures) + " Call a tool again, correctly.")]
         return []
+
+
+class ApiKind(ToolsKind):
+    """An HTTP API served by ``python -m servers all``, one tool per operation."""
+
+    name = ApiSource.kind
+
+
+class McpKind(ToolsKind):
+    """Somebody else's MCP server, reached directly by command (stdio) or URL (HTTP)."""
+
+    name = McpServerSource.kind
+
+    def server_spec(self, source: SourceConfig, env: Mapping[str, str]) -> ServerSpec:
+        assert isinstance(source, McpServerSource)
+        if source.command is not None:
+            return ServerSpec.command(source.command, source=source.name, env={**env, **source.env},
+                                      label=f"{source.name} ({' '.join(source.command)})")
+        token = None
+        if source.token_env:
+            token = env.get(source.token_env)
+            if not token:
+                raise SourceError(f"MCP server '{source.name}' needs the environment variable {source.token_env}; "
+                                  "set it and try again.")
+        assert source.url is not None
+        return ServerSpec.url(source.url, source=source.name, token=token)

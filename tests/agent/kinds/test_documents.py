@@ -2,7 +2,7 @@
 
 from agent import NOT_FOUND, ServerSpec
 from servers.docs import build_docs_server
-from tests.fakes.llm_server import Json, Text
+from testkit.llm_server import Json, Text
 
 
 def test_search_hits_become_cited_passages_with_paths(open_agent, llm):
@@ -14,7 +14,7 @@ def test_search_hits_become_cited_passages_with_paths(open_agent, llm):
     assert "25 days of paid annual leave" in llm.requests[0].prompt
     assert "<untrusted-document" not in llm.requests[0].prompt  # one fence, ours
     (n, citation), = answer.citations
-    assert (citation.kind, citation.path, citation.source) == ("document", "leave.md", "handbook")
+    assert (citation.kind, citation.path, citation.source) == ("documents", "leave.md", "handbook")
     assert [c.purpose for c in answer.trace.llm_calls] == ["answer"]
 
 

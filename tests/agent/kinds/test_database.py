@@ -1,7 +1,7 @@
 """The database strategy against the real SQL MCP server over a copy of the demo database."""
 
 from agent import AgentSettings, NOT_FOUND
-from tests.fakes.llm_server import Json, Text
+from testkit.llm_server import Json, Text
 
 COUNT = "How many customers are there?"
 GOOD = "SELECT COUNT(*) AS n FROM customers"
@@ -21,7 +21,7 @@ def test_sql_runs_and_rows_with_sql_become_the_cited_context(open_agent, llm):
     assert "n\n240\n(1 rows)" in answer_call.prompt and GOOD in answer_call.prompt
     assert "<untrusted-data" in answer_call.prompt
     (n, citation), = answer.citations
-    assert n == 1 and citation.kind == "table" and citation.sql == GOOD and citation.source == "sales"
+    assert n == 1 and citation.kind == "database" and citation.sql == GOOD and citation.source == "sales"
     assert any(s.name == "rows" and s.detail["row_count"] == 1 for s in answer.trace.steps)
 
 

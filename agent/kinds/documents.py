@@ -7,12 +7,13 @@ from typing import Any
 from agent.context import Citation, ContextBlock
 from agent.json_reply import extract_json_object
 from agent.llm import ChatMessage
+from agent.catalog import Catalog
+from agent.kinds.base import SourceKind
 from agent.run import Run
-from agent.sources import Source
-from agent.strategies.base import Strategy
 from agent.unfence import unfence
+from connectors.config import DocumentsSource, SourceConfig
 
-__all__ = ["DocumentsStrategy"]
+__all__ = ["DocumentsKind"]
 
 _REWRITE = (
     "A document search for the question found nothing. Write a short keyword query that could "
@@ -21,10 +22,15 @@ _REWRITE = (
 _QUERY_SCHEMA = {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
 
 
-class DocumentsStrategy(Strategy):
+class DocumentsKind(SourceKind):
     """``search_documents``; one LLM rewrite of the query if the first search is empty."""
 
-    def gather(self, question: str, source: Source, run: Run) -> list[ContextBlock]:
+    name = DocumentsSource.kind
+
+    def profile(self, source: SourceConfig, catalog: Catalog) -> list[str]:
+        return catalog.document_titles(source.name)
+
+    def gather(self, question: str, source: SourceConfig, run: Run) -> list[ContextBlock]:
         blocks = self._search(question, source, run)
         if blocks:
             return blocks
@@ -35,9 +41,9 @@ class DocumentsStrategy(Strategy):
             return []
         return self._search(query, source, run)
 
-    def _search(self, query: str, source: Source, run: Run) -> list[ContextBlock]:
+    def _search(self, query: str, source: SourceConfig, run: Run) -> list[ContextBlock]:
         arguments: dict[str, Any] = {"query": query, "top_k": run.settings.top_k}
-        tool = run.catalog.hub.tools[run.catalog.tool_name(source.name, "search_documents")]
+        tool = run.catalog.tool(source.name, "search_documents")
         if "source" in (tool.input_schema.get("properties") or {}):
             arguments["source"] = source.name  # a docs server that serves several sources
         result = run.catalog.call(source.name, "search_documents", arguments)
@@ -49,7 +55,7 @@ class DocumentsStrategy(Strategy):
         return [
             ContextBlock(
                 text=unfence(hit.get("text", "")),
-                citation=Citation(source=source.name, kind="document", path=hit.get("path"),
+                citation=Citation(source=source.name, kind=self.name, path=hit.get("path"),
                                   page=hit.get("page"), title=hit.get("title")),
             )
             for hit in hits if hit.get("text")

@@ -3,7 +3,7 @@
 import pytest
 
 from agent import AgentSettings
-from tests.fakes.llm_server import Calls, Text
+from testkit.llm_server import Calls, Text
 
 OPEN = "Which support tickets are open?"
 
@@ -25,7 +25,7 @@ def test_a_native_tool_call_runs_and_its_result_is_cited(open_agent, llm):
     assert "anyOf" in str(tool_call.tools[0]["function"]["parameters"])  # schema intact
     assert "RoboVac X200 will not dock" in llm.requests[1].prompt
     (n, citation), = answer.citations
-    assert citation.kind == "tool" and citation.tool == "list_tickets" and citation.arguments == {"status": "open"}
+    assert citation.kind == "mcp" and citation.tool == "list_tickets" and citation.arguments == {"status": "open"}
     assert [c.purpose for c in answer.trace.llm_calls] == ["tool", "answer"]
 
 

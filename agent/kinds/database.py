@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.catalog import TableInfo, TableSchema
+from agent.catalog import MAX_TABLES_PROFILED, Catalog, TableInfo, TableSchema
 from agent.context import Citation, ContextBlock
 from agent.json_reply import extract_json_object
+from agent.kinds.base import SourceKind
 from agent.llm import ChatMessage
 from agent.mcp_hub import ToolResult
 from agent.run import Run
-from agent.sources import Source
-from agent.strategies.base import Strategy
 from agent.unfence import unfence
+from connectors.config import DatabaseSource, SourceConfig
 
-__all__ = ["DatabaseStrategy", "link_tables", "render_rows", "sql_messages"]
+__all__ = ["DatabaseKind", "link_tables", "render_rows", "sql_messages"]
 
 SQL_SCHEMA = {"type": "object", "properties": {"sql": {"type": "string"}}, "required": ["sql"]}
 
@@ -34,15 +34,19 @@ def link_tables(question: str, tables: list[TableInfo], run: Run) -> list[TableI
     return [t for t in tables if t.name in chosen]  # keep the server's order: stable prompts
 
 
-def sql_messages(question: str, source: Source, schemas: list[TableSchema]) -> list[ChatMessage]:
-    dialect = source.dialect or "SQL"
+def sql_messages(
+    question: str, source: SourceConfig, schemas: list[TableSchema], dialect: str | None = None
+) -> list[ChatMessage]:
+    """The text-to-SQL prompt: the linked tables' schemas, the source's examples, the question."""
+    dialect = dialect or "SQL"
     system = (
         f"Write one read-only {dialect} SELECT that answers the question, using only these tables. "
         'Aggregate and filter in SQL. Reply JSON {"sql": "..."}.'
     )
     parts = ["\n".join(s.render() for s in schemas)]
-    if source.sql_examples:
-        parts.append("\n".join(f"Q: {e.question}\nSQL: {e.sql}" for e in source.sql_examples))
+    examples = source.sql_examples if isinstance(source, DatabaseSource) else []
+    if examples:
+        parts.append("\n".join(f"Q: {e.question}\nSQL: {e.sql}" for e in examples))
     parts.append(f"Question: {question}")
     return [ChatMessage(role="system", content=system), ChatMessage(role="user", content="\n\n".join(parts))]
 
@@ -61,13 +65,24 @@ def render_rows(result: dict[str, Any], max_rows: int) -> str:
     return "\n".join(lines) + f"\n({note})"
 
 
-class DatabaseStrategy(Strategy):
+class DatabaseKind(SourceKind):
     """Text-to-SQL through ``list_tables``, ``describe_table`` and ``run_query``."""
 
-    def gather(self, question: str, source: Source, run: Run) -> list[ContextBlock]:
+    name = DatabaseSource.kind
+
+    def profile(self, source: SourceConfig, catalog: Catalog) -> list[str]:
+        items = []
+        for table in catalog.tables(source.name)[:MAX_TABLES_PROFILED]:
+            schema = catalog.describe(source.name, table.name)
+            columns = ", ".join(c.name for c in schema.columns) if schema else ""
+            comment = f" ({table.comment})" if table.comment else ""
+            items.append(f"{table.name}{comment}: {columns}")
+        return items
+
+    def gather(self, question: str, source: SourceConfig, run: Run) -> list[ContextBlock]:
         tables = link_tables(question, run.catalog.tables(source.name), run)
         schemas = [s for t in tables if (s := run.catalog.describe(source.name, t.name)) is not None]
-        messages = sql_messages(question, source, schemas)
+        messages = sql_messages(question, source, schemas, run.catalog.dialect(source.name))
         for purpose in ("sql", "sql_repair"):
             reply = run.chat(purpose, messages, schema=SQL_SCHEMA)
             sql = str((extract_json_object(reply.text) or {}).get("sql") or "").strip()
@@ -84,11 +99,11 @@ class DatabaseStrategy(Strategy):
         run.trace.add("sql_gave_up", source=source.name)
         return []
 
-    def _block(self, source: Source, sql: str, result: ToolResult, run: Run) -> ContextBlock:
+    def _block(self, source: SourceConfig, sql: str, result: ToolResult, run: Run) -> ContextBlock:
         data = result.structured or {}
         run.trace.add("rows", row_count=data.get("row_count"), truncated=data.get("truncated"))
         text = render_rows(data, run.settings.max_rows_in_prompt) if data else unfence(result.text)
         return ContextBlock(
             text=text,
-            citation=Citation(source=source.name, kind="table", sql=sql, row_count=data.get("row_count")),
+            citation=Citation(source=source.name, kind=self.name, sql=sql, row_count=data.get("row_count")),
         )
