@@ -1,9 +1,10 @@
 """REST APIs and other MCP servers: native tool calling with that source's tools.
 
-The first step picks and runs tools here, with one repair round. Further steps
-(up to ``max_tool_steps`` in all) happen in the answer call, which is offered the
-same tools: a model that needs more calls makes them there, so the common case
-costs two LLM calls, not three.
+The first step picks and runs tools here, with one repair round. For other MCP
+servers, further steps (up to ``max_tool_steps`` in all) happen in the answer call,
+which is offered the same tools: a model that needs more calls makes them there, so
+the common case costs two LLM calls, not three. An API's operation answers in one
+call, and its answer call is offered no tools (see :class:`ApiKind`).
 """
 
 from __future__ import annotations
@@ -93,9 +94,15 @@ class ToolsKind(SourceKind):
 
 
 class ApiKind(ToolsKind):
-    """An HTTP API served by ``python -m servers all``, one tool per operation."""
+    """An HTTP API served by ``python -m servers all``, one tool per operation.
+
+    Its answer call gets no tools. Offered them, a 1.5B model answered every ticket
+    question "not found" with the ticket's JSON in its context, and each such call was
+    several times slower; without them it reads the JSON (docs/benchmarks.md).
+    """
 
     name = ApiSource.kind
+    answers_with_tools = False
 
 
 class McpKind(ToolsKind):

@@ -19,4 +19,4 @@ def test_sources_come_from_the_config_in_section_order_with_their_kind(tmp_path)
     }, base_dir=tmp_path)
     assert [(s.name, s.kind) for s in config.sources()] == [
         ("handbook", "documents"), ("sales", "database"), ("tickets", "api"), ("wiki", "mcp")]
-    assert [kind_of(s).answers_with_tools for s in config.sources()] == [False, False, True, True]
+    assert [kind_of(s).answers_with_tools for s in config.sources()] == [False, False, False, True]

@@ -67,6 +67,7 @@ def test_api_question_calls_the_ticketing_api(config, llm):
     assert out["citations"][0]["source"] == "tickets"
     assert "getTicket" in out["citations"][0]["label"]
     assert '"id":1' in llm.requests[1].prompt.replace(" ", "")
+    assert not llm.requests[1].tools  # an API's answer call is offered no tools
 
 
 def test_llm_router_picks_the_source_when_embeddings_are_unsure(config, llm):
