@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError as SchemaValidationError
 from connectors.config import ApiSource
 from connectors.rest.auth import credentials_from
 from connectors.rest.client import ClientSettings, RestClient, RestResponse, RetryPolicy
-from connectors.rest.errors import RestArgumentError, RestSpecError
+from connectors.rest.errors import RestArgumentError
 from connectors.rest.spec import SpecLimits, load_spec
 from connectors.rest.tools import AllowList, ArgBinding, ToolSpec, Toolset, build_tools
 from connectors.rest.urls import ApiOrigin

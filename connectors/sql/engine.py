@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-import re
 import time
 import uuid
 from collections.abc import Collection, Mapping
