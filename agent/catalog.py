@@ -6,17 +6,25 @@ operation summaries) and the database strategy links the schema with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from agent.errors import SourceError
 from agent.mcp_hub import McpHub, RemoteTool, ToolResult
 from agent.trace import Trace
 from connectors.config import SourceConfig
 
-__all__ = ["Catalog", "Column", "TableInfo", "TableSchema"]
+__all__ = ["Catalog", "Column", "TableInfo", "TableSchema", "ValueHint"]
 
 MAX_TABLES_PROFILED = 40
+MAX_SAMPLE_CHARS = 40
+"""A sample cell longer than this is cut in the rendered schema: it only shows the format."""
+MAX_VALUE_TEXT = 500
+"""The most text ``find_values`` accepts."""
+MAX_VALUE_LOOKUPS_KEPT = 256
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,15 +50,63 @@ class TableSchema:
     foreign_keys: tuple[str, ...] = ()
     sample_rows: tuple[tuple[Any, ...], ...] = ()
 
-    def render(self) -> str:
-        """One compact line set for a text-to-SQL prompt."""
-        cols = ", ".join(f"{c.name} {c.type}" + (" PK" if c.primary_key else "") for c in self.columns)
-        lines = [f"{self.name}({cols})" + (f" -- {self.comment}" if self.comment else "")]
-        if self.foreign_keys:
-            lines.append("  FK " + ", ".join(self.foreign_keys))
-        if self.sample_rows:
-            lines.append("  e.g. " + repr(tuple(self.sample_rows[0])))
+    def render(self, samples: int = 3) -> str:
+        """The table as a ``CREATE TABLE`` statement, with its comment and ``samples`` rows as SQL comments."""
+        lines = [f"-- {_one_line(self.comment)}"] if self.comment else []
+        keys = [c.name for c in self.columns if c.primary_key]
+        body = []
+        for c in self.columns:
+            line = f"  {_ident(c.name)} {c.type or 'TEXT'}" + (" PRIMARY KEY" if keys == [c.name] else "")
+            body.append(line + (f"  -- {_one_line(c.comment)}" if c.comment else ""))
+        if len(keys) > 1:
+            body.append(f"  PRIMARY KEY ({', '.join(_ident(k) for k in keys)})")
+        for fk in self.foreign_keys:
+            column, arrow, target = fk.partition(" -> ")
+            table, dot, ref = target.rpartition(".")
+            if arrow and dot:
+                body.append(f"  FOREIGN KEY ({_ident(column)}) REFERENCES {_ident(table)}({_ident(ref)})")
+        # Commas go before a column's own "--" comment, or they would be commented out.
+        joined = [_comma_before_comment(b) for b in body[:-1]] + body[-1:]
+        lines += [f"CREATE TABLE {_ident(self.name)} (", *joined, ");"]
+        lines += (f"-- e.g. ({', '.join(_sample(v) for v in row)})" for row in self.sample_rows[:samples])
         return "\n".join(lines)
+
+
+class ValueHint(NamedTuple):
+    """A stored value that a question names: ``customers.name = 'Harbor Pharma Inc'``."""
+
+    table: str
+    column: str
+    value: str
+
+    def render(self) -> str:
+        return f"{_ident(self.table)}.{_ident(self.column)} = '{self.value.replace(chr(39), chr(39) * 2)}'"
+
+
+def _ident(name: str) -> str:
+    """``name`` as a SQL identifier, double-quoted unless it is a plain word."""
+    return name if _PLAIN.fullmatch(name) else '"' + name.replace('"', '""') + '"'
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _comma_before_comment(line: str) -> str:
+    code, sep, comment = line.partition("  -- ")
+    return f"{code},{sep}{comment}" if sep else f"{line},"
+
+
+def _sample(value: Any) -> str:
+    """One sample cell as a SQL literal, cut when long."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return str(value)
+    text = _one_line(str(value))
+    if len(text) > MAX_SAMPLE_CHARS:
+        text = text[:MAX_SAMPLE_CHARS] + "…"
+    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass
@@ -64,6 +120,7 @@ class Catalog:
     _dialects: dict[str, str | None] = field(default_factory=dict)
     _schemas: dict[tuple[str, str], TableSchema] = field(default_factory=dict)
     _titles: dict[str, list[str]] = field(default_factory=dict)
+    _values: dict[tuple[str, str], list[ValueHint]] = field(default_factory=dict)
 
     def source(self, name: str) -> SourceConfig:
         try:
@@ -128,6 +185,33 @@ class Catalog:
                 sample_rows=tuple(tuple(r) for r in d.get("sample_rows", [])),
             )
         return self._schemas[key]
+
+    def find_values(self, source: str, text: str) -> list[ValueHint]:
+        """The stored values that ``text`` names, from the server's ``find_values`` tool.
+
+        Empty when the server has no such tool (an older ragbox, another MCP server) or the
+        call fails: hints only ever help, so their absence is never an error. Kept per text,
+        since routing and the SQL strategy both ask about the same question.
+        """
+        key = (source, text[:MAX_VALUE_TEXT])
+        if key not in self._values:
+            if len(self._values) >= MAX_VALUE_LOOKUPS_KEPT:
+                self._values.clear()
+            self._values[key] = self._fetch_values(*key)
+        return list(self._values[key])
+
+    def _fetch_values(self, source: str, text: str) -> list[ValueHint]:
+        tool = self.hub.find(source, "find_values")
+        if tool is None:
+            return []
+        result = self.call_tool(tool.name, {"text": text})
+        matches = (result.structured or {}).get("matches") if not result.is_error else None
+        if not isinstance(matches, list):
+            return []
+        return [
+            ValueHint(m["table"], m["column"], m["value"]) for m in matches
+            if isinstance(m, dict) and all(isinstance(m.get(k), str) for k in ValueHint._fields)
+        ]
 
     def document_titles(self, source: str) -> list[str]:
         if source not in self._titles:

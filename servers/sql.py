@@ -1,4 +1,4 @@
-"""The read-only SQL MCP server: ``list_tables``, ``describe_table``, ``run_query``.
+"""The read-only SQL MCP server: ``list_tables``, ``describe_table``, ``find_values``, ``run_query``.
 
 The tools are thin: arguments in, ``connectors.sql`` does the work, our errors
 come back as tool errors (``isError``) that tell the caller what to do instead.
@@ -23,6 +23,9 @@ from connectors.untrusted import fence
 from servers.base import READ_ONLY, add_source_tool, new_server
 
 __all__ = ["build_sql_server", "register_sql_tools"]
+
+MAX_VALUE_TEXT = 500
+"""Characters of text ``find_values`` reads: a question, not a document."""
 
 
 class TableOut(BaseModel):
@@ -54,6 +57,17 @@ class TableDescriptionOut(BaseModel):
     sample_rows: list[list[Cell]]
 
 
+class ValueMatchOut(BaseModel):
+    table: str
+    column: str
+    value: str
+
+
+class ValuesOut(BaseModel):
+    database: str
+    matches: list[ValueMatchOut] = Field(description="Stored values the text names, best first.")
+
+
 class QueryOut(BaseModel):
     database: str
     columns: list[str]
@@ -73,6 +87,11 @@ def _render_rows(columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
     return "\n".join(lines)
 
 
+def _literal(value: str) -> str:
+    """``value`` as a SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _result(out: BaseModel, text: str, source: str, kind: str) -> CallToolResult:
     return CallToolResult(
         content=[TextContent(type="text", text=fence(text, source=source, kind=kind))],
@@ -86,7 +105,7 @@ def _describe_database(db: SqlDatabase) -> str:
 
 
 def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, source: str | None = None) -> None:
-    """Add the three SQL tools for ``databases`` to ``server``.
+    """Add the four SQL tools for ``databases`` to ``server``.
 
     With ``source`` (the all-in-one server: one database per source), the tools are
     named ``<source>_list_tables`` … and say in their ``_meta`` which source they read.
@@ -154,6 +173,20 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, s
         lines.append(_render_rows([c.name for c in d.columns], d.sample_rows))
         return _result(out, "\n".join(lines), f"{db.name}.{d.name}", "schema")
 
+    def find_values(
+        text: Annotated[str, Field(max_length=MAX_VALUE_TEXT,
+                                   description="The user's question, or the phrase that names a value.")],
+        database: Database = None,
+    ) -> Annotated[CallToolResult, ValuesOut]:
+        db = pick(database)
+        found = call(db.match_values, text)
+        out = ValuesOut(
+            database=db.name,
+            matches=[ValueMatchOut(table=m.table, column=m.column, value=m.value) for m in found],
+        )
+        lines = [f"{m.table}.{m.column} = {_literal(m.value)}" for m in found]
+        return _result(out, "\n".join(lines) or "(no stored value is named in the text)", db.name, "values")
+
     def run_query(
         sql: Annotated[str, Field(description="One read-only SELECT statement in the database's dialect.")],
         database: Database = None,
@@ -190,6 +223,13 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, s
         annotations=READ_ONLY,
     )
     add_source_tool(
+        server, find_values, tool="find_values", source=source,
+        description="Find which text values of the database the question names (customer names, "
+        "statuses, cities…), to write exact WHERE literals. Pass the question; each match gives the "
+        "table, the column and the value exactly as stored (spelling and case).",
+        annotations=READ_ONLY,
+    )
+    add_source_tool(
         server, run_query, tool="run_query", source=source,
         description=f"Run ONE read-only SQL query on the database {summary} Allowed: SELECT, "
         "WITH … SELECT, UNION/INTERSECT/EXCEPT, VALUES. Refused: writes, DDL, PRAGMA, ATTACH, "
@@ -207,7 +247,8 @@ def build_sql_server(
     """An MCP server exposing ``databases`` read-only; with ``owns``, it closes them when it stops."""
     listing = "; ".join(_describe_database(db) for db in databases)
     server = new_server(
-        name, f"Read-only SQL over: {listing} Use list_tables, then describe_table, then run_query.",
+        name, f"Read-only SQL over: {listing} Use list_tables, then describe_table "
+        "(and find_values for the names and statuses a question mentions), then run_query.",
         owns=databases if owns else (),
     )
     register_sql_tools(server, databases)

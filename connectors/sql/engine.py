@@ -9,6 +9,10 @@ Each call passes four layers, each of which holds on its own:
 
 Identifiers are never pasted into SQL text: table names come from SQLAlchemy's
 inspector and queries about them are built by SQLAlchemy, values are bound.
+
+:meth:`SqlDatabase.match_values` says which stored text values a question names
+(``status = 'cancelled'``), from an index of the short text columns' distinct
+values that is built on first use and kept for the life of the object.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import threading
 import time
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +35,7 @@ from connectors.config import DatabaseSource
 from connectors.errors import SqlError, SqlExecutionError, SqlRefused, SqlTimeout
 from connectors.sql.guard import guard_sql
 from connectors.sql.readonly import backend_for
+from connectors.sql.values import ValueIndex, ValueMatch
 
 __all__ = [
     "ColumnInfo",
@@ -38,6 +44,7 @@ __all__ = [
     "SqlDatabase",
     "TableDescription",
     "TableInfo",
+    "ValueMatch",
 ]
 
 Cell = str | int | float | bool | None
@@ -50,6 +57,12 @@ class Limits:
     max_rows: int = 200
     timeout_s: float = 5.0
     max_cell_chars: int = 1_000
+    index_tables: int = 50
+    """Tables whose text values :meth:`SqlDatabase.match_values` indexes."""
+    index_values: int = 2_000
+    """Distinct values per column; a column with more holds free text and is not indexed."""
+    index_value_chars: int = 80
+    """Longer values are prose, not names: they are left out of the index."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,8 @@ class SqlDatabase:
         self.dialect_name = self._backend.display_name
         self._allowed = {t.lower() for t in self.allowed_tables} if self.allowed_tables else None
         self._comments: dict[str, tuple[str | None, dict[str, str]]] = {}
+        self._values: ValueIndex | None = None
+        self._values_lock = threading.Lock()
 
     @classmethod
     def from_source(cls, source: DatabaseSource, env: Mapping[str, str]) -> SqlDatabase:
@@ -217,6 +232,52 @@ class SqlDatabase:
         cap = self.limits.max_cell_chars
         samples = tuple(tuple(_cell(v, cap) for v in row) for row in rows)
         return TableDescription(name, columns, foreign_keys, samples, comment)
+
+    # -- values ---------------------------------------------------------------
+
+    def match_values(self, text: str, limit: int = 8) -> list[ValueMatch]:
+        """The stored text values that ``text`` (a question) names, longest first, at most ``limit``."""
+        if limit < 1:
+            raise SqlError("limit must be at least 1.")
+        with self._values_lock:
+            if self._values is None:
+                self._values = ValueIndex(self._indexed_values())
+        return self._values.match(text, limit)
+
+    def _indexed_values(self) -> Iterator[tuple[str, str, list[str]]]:
+        """(table, column, distinct values) of each short text column, within one time budget.
+
+        A column whose query fails or runs out of time is skipped, not fatal: the index
+        only ever helps. Each column gets its own transaction, since on PostgreSQL a
+        failed statement spoils the rest of its transaction.
+        """
+        limits = self.limits
+        deadline = time.monotonic() + limits.timeout_s
+        with self._read() as conn:
+            tables = []
+            for name in self._table_names(conn)[: limits.index_tables]:
+                try:
+                    tables.append(sa.Table(name, sa.MetaData(), autoload_with=conn))
+                except SQLAlchemyError:
+                    continue  # a table SQLAlchemy cannot reflect has no values we can offer
+        for table in tables:
+            for column in table.columns:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                if not isinstance(column.type, sa.String):
+                    continue
+                query = (
+                    sa.select(column).where(column.is_not(None)).distinct().limit(limits.index_values + 1)
+                )
+                try:
+                    with self._read(left) as conn:
+                        values = conn.execute(query).scalars().all()
+                except (SqlError, SQLAlchemyError):
+                    continue
+                if len(values) <= limits.index_values:
+                    short = [v for v in values if isinstance(v, str) and len(v) <= limits.index_value_chars]
+                    yield table.name, column.name, short
 
     # -- queries --------------------------------------------------------------
 

@@ -27,7 +27,7 @@ class DatabaseKind(ServedKind):
             register_sql_tools(server, [db], source=source.name)
 
     def tools(self, source: SourceConfig) -> str:
-        return ", ".join(qualify(source.name, t) for t in ("list_tables", "describe_table", "run_query"))
+        return ", ".join(qualify(source.name, t) for t in ("list_tables", "describe_table", "run_query", "find_values"))
 
     def check(self, source: SourceConfig, config: Config, env: Mapping[str, str]) -> SourceStatus:
         assert isinstance(source, DatabaseSource)

@@ -24,8 +24,8 @@ def test_a_source_is_offered_only_its_own_tools_when_another_name_starts_with_it
     with McpHub([ServerSpec(target=build_all_server(config, {}), label="all")]) as hub:
         sales = [t.name for t in hub.tools_of("sales")]
         eu = [t.name for t in hub.tools_of("sales_eu")]
-        assert sorted(sales) == ["sales_describe_table", "sales_list_tables", "sales_run_query"]
-        assert sorted(eu) == ["sales_eu_describe_table", "sales_eu_list_tables", "sales_eu_run_query"]
+        assert sorted(sales) == ["sales_describe_table", "sales_find_values", "sales_list_tables", "sales_run_query"]
+        assert sorted(eu) == ["sales_eu_describe_table", "sales_eu_find_values", "sales_eu_list_tables", "sales_eu_run_query"]
         found = hub.find("sales", "run_query")
         assert found is not None and (found.name, found.tool, found.source) == ("sales_run_query", "run_query", "sales")
         assert hub.find("sales", "eu_run_query") is None

@@ -33,7 +33,7 @@ def test_sources_whose_names_share_a_prefix_keep_their_own_tools(acme_sqlite: Pa
     assert tools["sales_run_query"] == {"ragbox/source": "sales", "ragbox/tool": "run_query"}
     assert tools["sales_eu_run_query"] == {"ragbox/source": "sales_eu", "ragbox/tool": "run_query"}
     assert sorted(name for name, meta in tools.items() if meta["ragbox/source"] == "sales") == [
-        "sales_describe_table", "sales_list_tables", "sales_run_query"]
+        "sales_describe_table", "sales_find_values", "sales_list_tables", "sales_run_query"]
     assert "- sales_eu (SQL database; tools sales_eu_list_tables" in instructions
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import httpx2
 import pytest
+import sqlalchemy as sa
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
@@ -36,7 +37,7 @@ def test_tools_are_listed_with_schemas_and_read_only_annotations(server):
             return (await client.list_tools()).tools
 
     tools = {t.name: t for t in run(check)}
-    assert set(tools) == {"list_tables", "describe_table", "run_query"}
+    assert set(tools) == {"list_tables", "describe_table", "find_values", "run_query"}
     for tool in tools.values():
         assert tool.annotations.read_only_hint is True
         assert tool.annotations.destructive_hint is False
@@ -46,6 +47,10 @@ def test_tools_are_listed_with_schemas_and_read_only_annotations(server):
     assert query.input_schema["properties"]["limit"]["anyOf"][0]["maximum"] == 50
     assert "SQLite" in query.description and "read-only" in query.description
     assert tools["describe_table"].input_schema["required"] == ["table"]
+    values = tools["find_values"]
+    assert values.input_schema["required"] == ["text"]
+    assert values.input_schema["properties"]["text"]["maxLength"] == 500
+    assert "WHERE literals" in values.description
 
 
 def test_several_databases_make_database_an_enum(acme_sqlite):
@@ -134,6 +139,57 @@ def test_unknown_table_error_says_what_to_do(server):
     assert result.is_error and "call list_tables" in result.content[0].text
 
 
+def test_find_values_names_the_stored_values_in_the_question(server):
+    async def check():
+        async with Client(server) as client:
+            return await client.call_tool("find_values", {"text": "How many orders did Harbor Pharma Inc cancel?"})
+
+    result = run(check)
+    assert not result.is_error
+    data = result.structured_content
+    assert data["database"] == "sales"
+    assert data["matches"][:2] == [
+        {"table": "customers", "column": "name", "value": "Harbor Pharma Inc"},
+        {"table": "orders", "column": "status", "value": "cancelled"},
+    ]
+    text = result.content[0].text
+    assert text.startswith('<untrusted-data source="sales" kind="values">')
+    assert "customers.name = 'Harbor Pharma Inc'" in text
+
+
+def test_find_values_with_nothing_named_says_so_and_too_long_text_is_a_tool_error(server):
+    async def check():
+        async with Client(server) as client:
+            return (
+                await client.call_tool("find_values", {"text": "How many rows are there?"}),
+                await client.call_tool("find_values", {"text": "x" * 501}),
+                await client.call_tool("find_values", {}),
+            )
+
+    nothing, long, missing = run(check)
+    assert not nothing.is_error and nothing.structured_content["matches"] == []
+    assert "no stored value" in nothing.content[0].text
+    assert long.is_error and "500" in long.content[0].text
+    assert missing.is_error and "text" in missing.content[0].text
+
+
+def test_find_values_quotes_values_that_hold_quotes_as_sql_literals(tmp_path):
+    path = tmp_path / "pubs.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql('CREATE TABLE "pub list" ("pub name" TEXT)')
+        conn.exec_driver_sql("INSERT INTO \"pub list\" VALUES ('O''Malley''s Bar'), ('The Anchor')")
+    engine.dispose()
+
+    async def check():
+        async with Client(build_sql_server([SqlDatabase(f"sqlite:///{path}", name="pubs")])) as client:
+            return await client.call_tool("find_values", {"text": "When does O'Malley's Bar open?"})
+
+    result = run(check)
+    assert result.structured_content["matches"] == [{"table": "pub list", "column": "pub name", "value": "O'Malley's Bar"}]
+    assert "pub list.pub name = 'O''Malley''s Bar'" in result.content[0].text
+
+
 # -- as a subprocess ----------------------------------------------------------
 
 
@@ -146,7 +202,7 @@ def test_stdio_subprocess_from_the_example_config():
             return tools, result
 
     tools, result = run(check)
-    assert tools == ["list_tables", "describe_table", "run_query"]
+    assert tools == ["list_tables", "describe_table", "find_values", "run_query"]
     assert result.structured_content["rows"] == [[12000]]
 
 
