@@ -173,7 +173,7 @@ def sources(config_path: Path | None, debug: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the run (figures and every question's result) to this JSON file.")
 @click.option("--compare", "runs", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, metavar="A.json B.json", help="Compare two runs written by --out; asks nothing.")
+              default=None, metavar="A.json B.json", help="Compare two runs written by --out; asks nothing. With QUESTIONS (and --tag), only those.")
 @click.option("--limit", type=int, default=0, help="Ask only the first N questions.")
 @click.option("--tag", "tags", multiple=True, help="Ask only questions with this tag (repeatable).")
 @click.option("--failures", type=int, default=10, show_default=True, help="Failed questions to print.")
@@ -185,12 +185,15 @@ def eval_questions(questions: Path | None, config_path: Path | None, debug: bool
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from agent.eval import (EvalRun, comparison_tables, load_questions, load_run, report, run_eval,
-                            run_meta)
+    from agent.eval import (EvalRun, QuestionResult, comparison_tables, load_questions, load_run, report,
+                            run_eval, run_meta)
 
     console = Console()
     if runs:
         a, b = (load_run(p) for p in runs)
+        if questions is not None:  # compare on that set only, e.g. the check split: --tag check
+            ids = {q.id for q in load_questions(questions, tags=tags)}
+            a, b = (run.only(ids) for run in (a, b))
         for table in comparison_tables(a, b, label_a=runs[0].stem, label_b=runs[1].stem):
             console.print(table)
         return
@@ -203,13 +206,106 @@ def eval_questions(questions: Path | None, config_path: Path | None, debug: bool
                         TextColumn("{task.fields[last]}", markup=False), console=Console(stderr=True),
                         transient=True)
     started = time.perf_counter()
+    run = EvalRun(meta=run_meta(agent.config, questions=questions, config_path=path))
+
+    def landed(result: QuestionResult) -> None:
+        run.results.append(result)
+        run.wall_s = time.perf_counter() - started
+        if out is not None:
+            run.save(out)  # as it goes: an interrupted run keeps what it did
+        progress.update(task, advance=1, last=f"{result.id} {'ok' if not result.failed else 'FAIL'}")
+
     with agent, progress:
         task = progress.add_task("eval", total=len(gold), last="")
-        results = run_eval(agent, gold, on_result=lambda r: progress.update(
-            task, advance=1, last=f"{r.id} {'ok' if not r.failed else 'FAIL'}"))
-    run = EvalRun(meta=run_meta(agent.config, questions=questions, config_path=path), results=results,
-                  wall_s=time.perf_counter() - started)
-    console.print(report(run.summary, results, failures))
+        run_eval(agent, gold, on_result=landed)
+    console.print(report(run.summary, run.results, failures))
     if out is not None:
-        run.save(out)
         console.print(f"Wrote {out}", markup=False, highlight=False)
+
+
+@main.group()
+def route() -> None:
+    """Fit and inspect the router's no-LLM decision."""
+
+
+def print_figures(console: Console, rows: list[tuple[str, Any]]) -> None:
+    table = Table(title=f"No-LLM routing of {rows[0][1].questions} questions", title_justify="left",
+                  show_edge=False)
+    table.add_column("", no_wrap=True)
+    for name in ("decided", "right", "misrouted", "accuracy", "LLM calls"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for label, f in rows:
+        table.add_row(escape(label), str(f.decided), str(f.right), str(f.misrouted), f"{f.accuracy:.0%}",
+                      f"{f.llm_rate:.0%}")
+    console.print(table)
+
+
+def print_params(console: Console, params: Any) -> None:
+    data = params.to_dict()
+    thresholds = data.pop("thresholds")
+    console.print("  " + ", ".join(f"{k}={v}" for k, v in data.items()), markup=False, highlight=False,
+                  soft_wrap=True)
+    if thresholds:
+        console.print("  thresholds: " + ", ".join(f"{k}={'-' if v is None else v}" for k, v in thresholds.items()),
+                      markup=False, highlight=False, soft_wrap=True)
+
+
+@route.command(name="fit")
+@click.argument("questions", type=click.Path(dir_okay=False, path_type=Path))
+@common_options
+@click.option("--tag", "--tags", "tags", multiple=True, help="Fit only on questions with this tag (repeatable).")
+@click.option("--misroute-cost", type=float, default=None,
+              help="What a misroute costs against asking the LLM router: p/(1-p) for a router that is "
+                   "right a share p of the time (default 2.0, measured for a 1.5B model).")
+@click.option("--dry-run", is_flag=True, help="Print the figures; do not write the fit.")
+@clean_errors
+def route_fit(questions: Path, config_path: Path | None, debug: bool, tags: tuple[str, ...],
+              misroute_cost: float | None, dry_run: bool) -> None:
+    """Fit the router's thresholds on QUESTIONS (JSON Lines with a gold `source`) and store them
+    in data_dir/router.json. No LLM call is made."""
+    from agent.eval import load_questions
+    from agent.routing import fit_router
+    from agent.routing.fit import MISROUTE_COST
+
+    console = Console()
+    gold = load_questions(questions, tags=tags)
+    with open_agent(config_path) as agent:
+        outcome = fit_router(agent, gold, misroute_cost=MISROUTE_COST if misroute_cost is None else misroute_cost,
+                             write=not dry_run)
+    if outcome.stale:
+        console.print(f"The stored fit was stale ({outcome.stale}).", markup=False, highlight=False, soft_wrap=True)
+    print_figures(console, [(f"before ({outcome.before_from})", outcome.before), ("after", outcome.after)])
+    print_params(console, outcome.fit.params)
+    if outcome.misrouted:
+        console.print("  still misrouted: " + ", ".join(outcome.misrouted), markup=False, highlight=False,
+                      soft_wrap=True)
+    if outcome.skipped:
+        console.print(f"  skipped {len(outcome.skipped)} questions whose source is not configured: "
+                      + ", ".join(outcome.skipped), markup=False, highlight=False, soft_wrap=True)
+    if outcome.path is not None:
+        console.print(f"Wrote {outcome.path}", markup=False, highlight=False, soft_wrap=True)
+
+
+@route.command(name="show")
+@common_options
+@clean_errors
+def route_show(config_path: Path | None, debug: bool) -> None:
+    """Show the stored router fit and whether it still applies to the config."""
+    from agent.routing import RouterParams, fit_problem_for, read_fit
+
+    console = Console()
+    with open_agent(config_path) as agent:
+        fit = read_fit(agent.config.data_dir)
+        if fit is None:
+            console.print(f"No router fit in {agent.config.data_dir}; the defaults apply:", markup=False,
+                          highlight=False, soft_wrap=True)
+            print_params(console, RouterParams.from_settings(agent.settings))
+            return
+        problem = fit_problem_for(agent, fit)
+    state = "applies" if problem is None else f"is stale ({problem}); the defaults apply"
+    console.print(f"Router fit for {fit.embedder}, {fit.questions} questions: it {state}.", markup=False,
+                  highlight=False, soft_wrap=True)
+    print_params(console, fit.params)
+    if "before" in fit.figures and "after" in fit.figures:
+        from agent.routing import Figures
+        print_figures(console, [(k, Figures.from_dict(fit.figures[k])) for k in ("before", "after")])

@@ -7,6 +7,9 @@ over the demo data) with an instant fake LLM, in three configurations:
 - llm-router: no embedding stage, the LLM routes every question;
 - no-linking: every table described in the text-to-SQL prompt.
 
+Then the first question of a fresh agent, as each ``python -m agent ask`` is: its
+routing time with the profile vectors embedded again, and read from data_dir.
+
     python benchmarks/agent_overhead.py [--embedder default|hashing] [--limit N]
 """
 
@@ -133,6 +136,16 @@ def main(embedder: str, limit: int) -> None:
                       f"{statistics.mean(row['ok']):>8.0%}")
             sizes = ", ".join(f"{p} {statistics.mean(t):.0f} (x{len(t)})" for p, t in purposes.items())
             print(f"{'':<11} mean prompt tokens per LLM call: {sizes}")
+        print("\nfirst question of a fresh agent (as in `agent ask`): routing ms, embedder start included")
+        for label, keep in (("vectors embedded again", None), ("vectors from data_dir", Path(tmp))):
+            routing: list[float] = []
+            for i, (question, _) in enumerate(questions[:4]):
+                with Agent(config, specs) as agent:
+                    agent.vectors.data_dir = keep
+                    answer = agent.ask(question)
+                if keep is None or i > 0:  # with data_dir, the first agent writes the file
+                    routing.append(next(s.ms for s in answer.trace.steps if s.name == "routing"))
+            print(f"  {label:<24} median {statistics.median(routing):7.1f} ms (x{len(routing)})")
         index.close()
 
 

@@ -12,7 +12,8 @@ Stage = Literal["forced", "single", "embedding", "llm", "fanout", "none"]
 
 @dataclass(frozen=True, kw_only=True)
 class Route:
-    """The chosen sources (one, or two on fan-out), the stage that chose, and the scores."""
+    """The chosen sources (one, two on fan-out, none when no source holds the answer), the stage
+    that chose, and each source's score."""
 
     sources: tuple[str, ...]
     stage: Stage

@@ -1,10 +1,12 @@
-"""Routing: forced, single source, embeddings with the margin rule, the LLM, fan-out."""
+"""Routing: forced, single source, scores with the margin rule, the LLM among candidates, none, fan-out."""
+
+import math
 
 import pytest
 
-from agent import AgentSettings, SourceError
+from agent import NOT_FOUND, AgentSettings, SourceError
 from agent.routing import decide_by_margin
-from testkit.llm_server import Json, Text
+from testkit.llm_server import Calls, Json, Text
 
 LEAVE = "How many days of paid annual leave do employees get?"
 VAGUE = "Anything new since Monday?"
@@ -24,6 +26,13 @@ def test_margin_rule(scores, expected):
     assert decide_by_margin(scores, min_score=0.3, margin=0.06) == expected
 
 
+def test_margin_rule_with_a_threshold_per_source():
+    thresholds = {"a": 0.7, "b": 0.3, "c": math.inf}
+    assert decide_by_margin({"a": 0.62, "b": 0.1}, min_score=thresholds, margin=0.1) is None
+    assert decide_by_margin({"b": 0.62, "a": 0.1}, min_score=thresholds, margin=0.1) == "b"
+    assert decide_by_margin({"c": 0.99, "a": 0.1}, min_score=thresholds, margin=0.1) is None
+
+
 def test_clear_question_is_routed_by_embeddings_without_an_llm_call(open_agent, llm):
     agent = open_agent()
     llm.script(Text("25 days [1]."))
@@ -35,40 +44,68 @@ def test_clear_question_is_routed_by_embeddings_without_an_llm_call(open_agent, 
     assert [c.purpose for c in answer.trace.llm_calls] == ["answer"]
     route_step = next(s for s in answer.trace.steps if s.name == "route")
     assert route_step.detail["stage"] == "embedding" and route_step.detail["scores"] == answer.route.scores
+    assert set(route_step.detail["vote"]) == {"handbook", "sales", "tickets"}
+    assert math.isclose(sum(route_step.detail["vote"].values()), 1.0, abs_tol=1e-3)
 
 
 def test_unsure_embeddings_ask_the_llm_with_a_compact_enum_prompt(open_agent, llm):
     agent = open_agent()
-    llm.script(Json({"source": "tickets"}), Calls_list_tickets(), Text("Tickets 7 and 9 are open [1]."))
+    llm.script(Json({"source": "tickets"}), Calls(("tickets_list_tickets", {"status": "open"})),
+               Text("Tickets 7 and 9 are open [1]."))
     answer = agent.ask(VAGUE)
     assert answer.route.stage == "llm" and answer.route.sources == ("tickets",)
     route_call = llm.requests[0]
     assert route_call.schema["properties"]["source"]["enum"] == ["handbook", "sales", "tickets", "none"]
     assert route_call.options["temperature"] == 0
-    assert route_call.prompt_tokens < 150, route_call.prompt  # schema included
+    assert route_call.prompt_tokens < 160, route_call.prompt  # schema included
     assert VAGUE in route_call.prompt and "Sales database" in route_call.prompt
     assert answer.trace.llm_calls[0].purpose == "route"
 
 
-def Calls_list_tickets():
-    from testkit.llm_server import Calls
-    return Calls(("tickets_list_tickets", {"status": "open"}))
+def test_the_llm_router_sees_only_the_best_candidates_and_the_question_last(open_agent, llm):
+    agent = open_agent(settings=AgentSettings(router_candidates=2, margin=1.0))  # embeddings never sure
+    llm.script(Json({"source": "none"}), Json({"source": "none"}))
+    first = agent.ask(VAGUE)
+    second = agent.ask("Is anything broken in the office today?")
+    for answer, request in zip((first, second), llm.requests):
+        ranked = sorted(answer.route.scores, key=answer.route.scores.get, reverse=True)
+        enum = request.schema["properties"]["source"]["enum"]
+        assert set(enum) == {*ranked[:2], "none"} and enum[-1] == "none"
+        assert f"{ranked[2]}:" not in request.prompt
+        assert request.messages[-1]["content"].endswith(f"Question: {request.question}")
+    # the instructions come first and do not change: a prompt cache keeps them
+    assert llm.requests[0].messages[0] == llm.requests[1].messages[0]
 
 
-@pytest.mark.parametrize("llm_says", [Json({"source": "none"}), Text("I think sales?"), Json({"source": "hr"})])
-def test_unsure_llm_fans_out_to_the_top_two(open_agent, llm, llm_says):
+def test_the_llm_router_is_told_what_the_question_names(open_agent, llm):
+    agent = open_agent(settings=AgentSettings(margin=1.0, min_score=9.0))  # evidence alone never decides
+    llm.script(Json({"source": "tickets"}), Calls(("tickets_get_ticket", {"ticket_id": 9})), Text("Open [1]."))
+    answer = agent.ask("Anything new on ticket 9 since Monday?")
+    assert answer.route.stage == "llm" and answer.route.sources == ("tickets",)
+    prompt = llm.requests[0].messages[-1]["content"]
+    assert "tickets: ticket 9" in prompt
+    assert prompt.index("tickets: ticket 9") < prompt.index("Question: ")
+
+
+@pytest.mark.parametrize("llm_says", [Json({"source": "none"}), Text("I think sales?"), Json({"source": "hr"}),
+                                      Text('{"source": ')])
+def test_llm_none_or_nonsense_ends_as_not_found_without_acting(open_agent, llm, llm_says):
     agent = open_agent(kinds=("documents", "databases"))
-    llm.script(llm_says, Json({"sql": "SELECT COUNT(*) FROM customers"}), Text("not found in the sources"))
+    llm.script(llm_says)
     answer = agent.ask(VAGUE)
-    assert answer.route.stage == "fanout"
-    assert set(answer.route.sources) == {"handbook", "sales"}
-    acted = [s.detail["source"] for s in answer.trace.steps if s.name == "act"]
-    assert acted == list(answer.route.sources)
+    assert answer.route.stage == "none" and answer.route.sources == ()
+    assert answer.text == NOT_FOUND
+    assert not [s for s in answer.trace.steps if s.name == "act"]
+    assert [c.purpose for c in answer.trace.llm_calls] == ["route"]
+    # routing reads the catalog and its cheap evidence (keyword and passage hits, stored values); nothing else
+    called = [(s.detail["tool"], s.detail["arguments"]) for s in answer.trace.steps if s.name == "tool"]
+    assert not [t for t, _ in called if t.endswith("run_query")]
+    assert all(args.get("mode") in ("keyword", "semantic") for t, args in called if t.endswith("search_documents"))
 
 
-def test_fanout_keeps_the_two_best_scores(open_agent, llm):
-    agent = open_agent(settings=AgentSettings(margin=1.0))  # embeddings never sure
-    llm.script(Json({"source": "none"}), Calls_list_tickets(),
+def test_two_strong_close_sources_are_both_asked_when_the_llm_says_none(open_agent, llm):
+    agent = open_agent(settings=AgentSettings(min_score=0.0, margin=1.0))  # every source strong, none leads
+    llm.script(Json({"source": "none"}), Calls(("tickets_list_tickets", {"status": "open"})),
                Json({"sql": "SELECT COUNT(*) FROM customers"}), Text("not found in the sources"))
     route = agent.ask("open tickets for customers").route
     assert route.stage == "fanout" and len(route.sources) == 2
@@ -100,7 +137,7 @@ def test_one_source_needs_no_routing(open_agent, llm):
 
 def test_router_model_answers_the_routing_call(open_agent, llm):
     agent = open_agent(llm={"router_model": "small"})
-    llm.script(Json({"source": "tickets"}), Calls_list_tickets(), Text("ok [1]"))
+    llm.script(Json({"source": "tickets"}), Calls(("tickets_list_tickets", {"status": "open"})), Text("ok [1]"))
     agent.ask(VAGUE)
     assert [r.model for r in llm.requests] == ["small", "qwen2.5:7b-instruct", "qwen2.5:7b-instruct"]
 
