@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
-from agent.answer import NOT_FOUND, Answer, Turn, answer_messages, citations_for
+from agent.answer import NOT_FOUND, Answer, Turn, answer_messages, citations_for, cite
 from agent.catalog import Catalog
 from agent.context import ContextBlock
 from agent.errors import AgentError
@@ -46,7 +46,7 @@ class Agent:
         self.sources = self.config.sources()
         self.llm: ChatModel = get_chat_model(self.config.llm, env=self.env)
         self.router_llm: ChatModel = get_chat_model(self.config.llm, env=self.env, router=True)
-        self.vectors = VectorCache(self._make_embedder)
+        self.vectors = VectorCache(self._make_embedder, data_dir=self.config.data_dir)
 
     def _make_embedder(self) -> Embedder:
         if self.embedder is not None:
@@ -96,7 +96,13 @@ class Agent:
             blocks += found
         with trace.timed("answer"):
             text, blocks = self._answer(question, blocks, chosen, run, history, on_token)
-        return Answer(text=text, citations=citations_for(text, blocks), route=chosen, trace=trace, blocks=blocks)
+        cited, attributed = cite(text, blocks)
+        if attributed:
+            trace.add("attributed", blocks=list(attributed))
+            if on_token is not None:
+                on_token(cited[len(text):])
+        return Answer(text=cited, citations=citations_for(cited, blocks), route=chosen, trace=trace,
+                      blocks=blocks, attributed=attributed)
 
     def _answer(
         self, question: str, blocks: list[ContextBlock], route: Route, run: Run,

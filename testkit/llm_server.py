@@ -103,6 +103,11 @@ class Request:
         return "\n".join(str(m.get("content") or "") for m in self.messages)
 
     @property
+    def question(self) -> str:
+        """The question the prompt asks: the text after its last "Question: ", to the end of that line."""
+        return self.prompt.rsplit("Question: ", 1)[-1].split("\n", 1)[0].strip()
+
+    @property
     def tool_names(self) -> list[str]:
         return [t["function"]["name"] for t in self.tools]
 

@@ -8,7 +8,7 @@ facts, citations and cost; compare two runs.
 """
 
 from agent.eval.compare import Change, MetricDelta, compare_runs, comparison_tables
-from agent.eval.normalize import contains_fact, normalize_text, says_not_found
+from agent.normalize import contains_fact, normalize_text, says_not_found
 from agent.eval.questions import NO_SOURCE, GoldQuestion, QuestionsError, load_questions
 from agent.eval.report import failure_panels, report, summary_tables
 from agent.eval.run_file import EvalRun, load_run, run_meta

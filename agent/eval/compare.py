@@ -14,7 +14,7 @@ __all__ = ["Change", "MetricDelta", "compare_runs", "comparison_tables"]
 
 HEADLINES = [
     "routing_accuracy", "fact_recall", "answer_accuracy", "citation_validity", "sql_execution_accuracy",
-    "llm_calls_mean", "prompt_tokens_mean", "output_tokens_mean", "latency_ms_p50", "latency_ms_p95",
+    "answers_citing", "llm_calls_mean", "prompt_tokens_mean", "output_tokens_mean", "latency_ms_p50", "latency_ms_p95",
 ]
 
 
@@ -47,7 +47,7 @@ def compare_runs(a: EvalRun, b: EvalRun) -> tuple[list[MetricDelta], list[Change
     deltas = [MetricDelta(scope="all", name=m, a=sa["overall"].get(m), b=sb["overall"].get(m)) for m in HEADLINES]
     for source in sorted(set(sa["per_source"]) | set(sb["per_source"])):
         ra, rb = sa["per_source"].get(source, {}), sb["per_source"].get(source, {})
-        deltas += [MetricDelta(scope=source, name=m, a=ra.get(m), b=rb.get(m)) for m in HEADLINES[:5]]
+        deltas += [MetricDelta(scope=source, name=m, a=ra.get(m), b=rb.get(m)) for m in HEADLINES[:6]]
     by_id = {r.id: r for r in a.results}
     changes: list[Change] = []
     for rb_ in b.results:
@@ -68,7 +68,7 @@ def compare_runs(a: EvalRun, b: EvalRun) -> tuple[list[MetricDelta], list[Change
 def _fmt(name: str, value: float | None, signed: bool = False) -> str:
     if value is None:
         return "-"
-    if name.endswith(("accuracy", "recall", "validity")):
+    if name.endswith(("accuracy", "recall", "validity", "citing")):
         return f"{value:+.0%}" if signed else f"{value:.0%}"
     return f"{value:+,.1f}" if signed else f"{value:,.1f}"
 

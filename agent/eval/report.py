@@ -17,7 +17,7 @@ __all__ = ["failure_panels", "report", "summary_tables"]
 
 _QUALITY = [
     ("routing", "routing_accuracy"), ("fact recall", "fact_recall"), ("answers ok", "answer_accuracy"),
-    ("citations", "citation_validity"), ("SQL exec", "sql_execution_accuracy"),
+    ("citations", "citation_validity"), ("cite when answering", "answers_citing"), ("SQL exec", "sql_execution_accuracy"),
 ]
 _COST = [
     ("LLM calls", "llm_calls_mean"), ("prompt tok", "prompt_tokens_mean"), ("output tok", "output_tokens_mean"),

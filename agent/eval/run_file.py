@@ -46,6 +46,10 @@ class EvalRun:
     def summary(self) -> dict[str, Any]:
         return summarise(self.results)
 
+    def only(self, ids: set[str]) -> EvalRun:
+        """The same run, with only the questions whose id is in ``ids``."""
+        return EvalRun(meta=self.meta, results=[r for r in self.results if r.id in ids], wall_s=self.wall_s)
+
     def to_dict(self) -> dict[str, Any]:
         return {"meta": {**self.meta, "wall_s": round(self.wall_s, 1)}, "summary": self.summary,
                 "questions": [r.to_dict() for r in self.results]}

@@ -10,7 +10,7 @@ from typing import Any
 from agent.agent import Agent
 from agent.answer import Answer
 from agent.errors import LLMUnavailable, ModelNotFound, ServerUnavailable
-from agent.eval.normalize import says_not_found
+from agent.normalize import says_not_found
 from agent.eval.questions import GoldQuestion
 from agent.eval.scoring import (
     ResultSet,
@@ -24,6 +24,8 @@ from connectors.errors import RagboxError
 
 __all__ = ["QuestionResult", "SqlCheck", "check_sql", "run_eval", "score_answer"]
 
+_CONTEXT_CHARS = 1_500
+"""Characters of each context block kept in a result: enough to see why an answer went wrong."""
 _FATAL = (LLMUnavailable, ModelNotFound, ServerUnavailable)
 """Errors that would fail every later question too: stop the run."""
 
@@ -71,6 +73,7 @@ class QuestionResult:
     llm_ms: float = 0.0
     error: str | None = None
     trace: dict[str, Any] = field(default_factory=dict)
+    context: list[str] = field(default_factory=list)  # each block the answer was given, cut short
 
     @property
     def failed(self) -> bool:
@@ -101,6 +104,7 @@ def score_answer(question: GoldQuestion, answer: Answer, latency_ms: float) -> Q
                     "ms": c.ms} for c in answer.trace.llm_calls],
         prompt_tokens=answer.trace.prompt_tokens, output_tokens=answer.trace.output_tokens,
         llm_ms=round(sum(c.ms for c in answer.trace.llm_calls), 1), trace=answer.trace.to_dict(),
+        context=[f"[{n}] {b.citation.label()}\n{b.text[:_CONTEXT_CHARS]}" for n, b in enumerate(answer.blocks, 1)],
     )
     if question.answerable:
         result.facts_found = fact_hits(answer.text, question.facts)

@@ -12,7 +12,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from agent.eval.normalize import contains_fact
+from agent.normalize import contains_fact
 from agent.eval.questions import NO_SOURCE
 
 __all__ = [

@@ -51,6 +51,7 @@ def _quality(results: Sequence[QuestionResult]) -> dict[str, Any]:
     unanswerable = [r for r in results if r.gold_source == NO_SOURCE]
     cited = answerable  # an answer that failed counts as not citing validly
     sql = [r for r in results if r.sql is not None]
+    claims = [r for r in results if r.error is None and not r.said_not_found]  # answers that are not "not found"
     return {
         "questions": len(results),
         "errors": sum(1 for r in results if r.error),
@@ -66,6 +67,7 @@ def _quality(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "citations_valid": sum(1 for r in cited if r.citation_ok),
         "citation_validity": _share(sum(1 for r in cited if r.citation_ok), len(cited)),
         "citations_out_of_range": sum(1 for r in results if not r.citations_in_range),
+        "answers_citing": _share(sum(1 for r in claims if r.cited), len(claims)),
         "sql_questions": len(sql),
         "sql_correct": sum(1 for r in sql if r.sql is not None and r.sql.ok),
         "sql_execution_accuracy": _share(sum(1 for r in sql if r.sql is not None and r.sql.ok), len(sql)),

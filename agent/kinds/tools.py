@@ -16,6 +16,7 @@ from agent.catalog import Catalog
 from agent.context import Citation, ContextBlock
 from agent.errors import SourceError
 from agent.kinds.base import SourceKind
+from agent.json_lines import maybe_json_lines
 from agent.kinds.tool_calls import CheckedCall, calls_in_reply, check_call, tool_specs
 from agent.llm import ChatMessage, ToolCall
 from agent.mcp_hub import RemoteTool, ServerSpec
@@ -38,6 +39,7 @@ def run_calls(calls: Sequence[CheckedCall], source: SourceConfig, run: Run) -> t
         if result.is_error:
             errors.append(f"{call.tool.name} failed: {text[:500]}")
             continue
+        text = maybe_json_lines(text)
         limit = run.settings.max_block_chars
         if len(text) > limit:
             text = text[:limit] + f"\n[cut at {limit} characters]"

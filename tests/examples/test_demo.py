@@ -47,7 +47,7 @@ def run_demo(config: Path) -> str:
 
 def policy(request: Request) -> Reply:
     """A stand-in model that does the obvious thing for each kind of call."""
-    question = str(request.messages[-1].get("content") or "").rsplit("Question:", 1)[-1].lower()
+    question = request.question.lower()
     if request.schema and "source" in request.schema.get("properties", {}):
         return Json({"source": "sales" if "revenue" in question else "tickets" if "ticket" in question else "handbook"})
     if request.schema and "sql" in request.schema.get("properties", {}):

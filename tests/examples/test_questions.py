@@ -32,7 +32,7 @@ DOCS = EXAMPLES / "acme" / "docs"
 SPEC = EXAMPLES / "tickets" / "openapi.yaml"
 
 Tag = Literal["easy", "hard-routing", "aggregate", "japanese", "unanswerable", "customer-mention",
-              "cross-lingual", "lookup"]
+              "cross-lingual", "lookup", "tune", "check"]
 
 
 class Question(BaseModel):
@@ -62,6 +62,8 @@ class Question(BaseModel):
             raise ValueError("empty fact")
         if (self.source == "none") != ("unanswerable" in self.tags):
             raise ValueError("'unanswerable' is the tag of exactly the 'none' questions")
+        if len({"tune", "check"} & set(self.tags)) != 1:
+            raise ValueError("every question is in exactly one split: tag it 'tune' or 'check'")
         return self
 
 
@@ -96,6 +98,12 @@ def test_the_set_covers_every_source_and_kind_of_question() -> None:
     assert {"handbook", "sales", "tickets"} <= japanese
     # Questions that name a customer but ask about policy: the classic wrong route.
     assert sum(1 for q in _of("handbook") if "customer-mention" in q.tags) >= 3
+
+
+def test_the_tune_and_check_splits_each_hold_about_half_of_every_source() -> None:
+    for source in ("handbook", "sales", "tickets", "none"):
+        split = Counter(tag for q in _of(source) for tag in q.tags if tag in ("tune", "check"))
+        assert abs(split["tune"] - split["check"]) <= 1, (source, split)
 
 
 def test_japanese_tag_marks_japanese_questions() -> None:

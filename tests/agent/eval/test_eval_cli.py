@@ -43,7 +43,7 @@ description = "Sales database: customers, orders, invoices"
 def policy(sql_for_q2: str):
     def reply(request: Request):
         if request.schema and "sql" in request.schema.get("properties", {}):
-            asks_region = "region" in request.prompt.rsplit("Question: ", 1)[-1]
+            asks_region = "region" in request.question
             return Json({"sql": sql_for_q2 if asks_region else "SELECT COUNT(*) AS n FROM customers"})
         return Text("There are 240 customers [1]." if "240" in request.prompt else "It is EMEA [1].")
     return reply
@@ -106,3 +106,34 @@ def test_eval_report_keeps_the_brackets_in_errors_and_questions(tmp_path, llm, a
     assert result.exit_code == 0, result.output  # a slow answer fails its question, not the run
     assert "q1: How many customers are in [sales]?" in result.output
     assert "set a longer timeout_s in [llm], or use a smaller model" in result.output
+
+
+@pytest.mark.slow
+def test_eval_writes_as_it_goes_so_a_run_that_dies_keeps_what_it_did(tmp_path, llm, acme_sqlite):
+    from testkit.llm_server import Missing
+
+    config, questions = write_files(tmp_path, llm.url, acme_sqlite)
+    out = tmp_path / "run.json"
+    answered = policy(GOLD[1]["sql"])
+    llm.reset(policy=lambda request: Missing() if "region" in request.question else answered(request))
+    result = CliRunner().invoke(main, ["eval", str(questions), "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 1 and "has no model" in result.output  # the model vanished mid-run
+    run = json.loads(out.read_text())
+    assert [q["id"] for q in run["questions"]] == ["q1"] and run["questions"][0]["answer_ok"] is True
+    assert run["summary"]["overall"]["questions"] == 1
+
+
+@pytest.mark.slow
+def test_compare_with_questions_and_a_tag_compares_that_split_only(tmp_path, llm, acme_sqlite):
+    config, questions = write_files(tmp_path, llm.url, acme_sqlite)
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    llm.reset(policy=policy(GOLD[1]["sql"]))
+    assert CliRunner().invoke(main, ["eval", str(questions), "--config", str(config), "--out", str(good)]).exit_code == 0
+    llm.reset(policy=policy("SELECT name FROM regions ORDER BY name LIMIT 1"))
+    assert CliRunner().invoke(main, ["eval", str(questions), "--config", str(config), "--out", str(bad)]).exit_code == 0
+    # q2 (the one that changed) has no "easy" tag: on that split nothing changed.
+    result = CliRunner().invoke(main, ["eval", str(questions), "--tag", "easy", "--compare", str(good), str(bad)])
+    assert result.exit_code == 0, result.output
+    assert "0 changed outcomes" in result.output
+    result = CliRunner().invoke(main, ["eval", str(questions), "--compare", str(good), str(bad)])
+    assert "1 changed outcomes" in result.output

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.eval import contains_fact, normalize_text, says_not_found
+from agent.normalize import contains_fact, normalize_text, says_not_found
 
 
 @pytest.mark.parametrize(("text", "normal"), [

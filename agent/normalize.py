@@ -1,4 +1,4 @@
-"""Text normalisation for fact matching: case, numbers and whitespace.
+"""Text normalisation for fact matching and attribution: case, numbers and whitespace.
 
 ``"USD 1,234.50"`` and ``"usd  1234.5"`` normalise alike, and so do ``"twelve"`` and
 ``"12"``; a fact matches only at word edges, so ``"25"`` is not found in ``"250"``.
