@@ -148,3 +148,13 @@ def test_follow_up_is_routed_with_the_previous_question(open_agent, llm):
     llm.script(Text("25 days [1]."))
     answer = agent.ask("and for part-timers?", history=[Turn(question=LEAVE, answer="25 days [1].")])
     assert answer.route.stage == "embedding" and answer.route.sources == ("handbook",)
+
+
+def test_a_documents_source_is_scored_by_its_best_passage_as_well_as_its_titles(open_agent, llm):
+    agent = open_agent(kinds=("documents", "databases"))
+    llm.script(Text("25 days [1]."))
+    answer = agent.ask("Employees get 25 days of paid annual leave per year.")  # a passage, word for word
+    route = next(s for s in answer.trace.steps if s.name == "route")
+    passage = route.detail["evidence"]["handbook"]["passage"]
+    assert passage > 0.7 and route.detail["best"]["handbook"] == pytest.approx(passage, abs=1e-3)  # beats every title
+    assert answer.route.sources == ("handbook",) and answer.route.stage == "embedding"
