@@ -1,6 +1,8 @@
 # The two commands a newcomer needs:
-#   make demo   ask the demo company a question, end to end
-#   make test   run the whole test suite (starts PostgreSQL when it is installed)
+#   make demo   ask the demo company a question, end to end (with Ollama if it runs, else the
+#               embedded model, which the demo downloads on first use: 1.1 GB)
+#   make test   run the whole test suite (starts PostgreSQL when it is installed; pulls the
+#               embedded model, which the end-to-end demo test answers with)
 # and one for maintainers:
 #   make upgrade  resolve the dependencies afresh, show what changed, rerun the suite
 PYTHON ?= python3
@@ -9,8 +11,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 FRESH  := .venv-upgrade
+# The embedded LLM: llama-cpp-python builds from its sdist (about 5 minutes on 2 cores), so the
+# wheel is built once into $(WHEELS) and installed from there on every later venv.
+WHEELS ?= $(HOME)/.cache/ragbox/wheels
+LLAMA  := $(shell sed -n 's/^llama_cpp_python==//p' $(LOCK))
+LOCAL  := $(VENV)/.installed-local
 
-.PHONY: install demo test bench upgrade clean
+.PHONY: install local model demo test bench upgrade clean
 
 # The MiniLM embedding model: Chroma's cache, or a copy beside the checkout (no downloads here).
 ifneq ($(wildcard ../shared/models/all-MiniLM-L6-v2),)
@@ -31,10 +38,26 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+$(LOCAL): $(STAMP)
+	@mkdir -p $(WHEELS)
+	@if ! ls $(WHEELS)/llama_cpp_python-$(LLAMA)-*.whl >/dev/null 2>&1; then \
+	  echo "Building llama-cpp-python $(LLAMA) for the embedded LLM: about 5 minutes on 2 cores, once (kept in $(WHEELS))."; \
+	  $(BIN)/pip wheel -q --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA); \
+	fi
+	$(BIN)/pip install -q -c $(LOCK) --find-links $(WHEELS) -e '.[dev,local]'
+	touch $(LOCAL)
+
+# llama-cpp-python in the venv
+local: $(LOCAL)
+
+# the default GGUF model, downloaded and sha256-checked (a no-op when it is there)
+model: $(LOCAL)
+	$(BIN)/python -m agent models pull
+
+demo: $(LOCAL)
 	$(BIN)/python -m examples.demo
 
-test: $(STAMP)
+test: model
 	scripts/test.sh
 
 bench: $(STAMP)
@@ -49,7 +72,7 @@ upgrade:
 	rm -rf $(FRESH)
 	$(PYTHON) -m venv $(FRESH)
 	$(FRESH)/bin/pip install -q --upgrade pip
-	$(FRESH)/bin/pip install -q -e '.[dev]'
+	$(FRESH)/bin/pip install -q --find-links $(WHEELS) -e '.[dev,local]'
 	{ grep '^#' $(LOCK); $(FRESH)/bin/pip freeze --all --exclude-editable --exclude setuptools; } > $(LOCK).new
 	@changes=$$(diff $(LOCK) $(LOCK).new | sed -n 's/^< /- /p; s/^> /+ /p'); echo "$${changes:-no version changed}"
 	mv $(LOCK).new $(LOCK)

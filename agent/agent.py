@@ -13,7 +13,7 @@ from agent.errors import AgentError
 from agent.kinds import kind_of
 from agent.kinds.tool_calls import tool_specs
 from agent.kinds.tools import check_calls, run_calls
-from agent.llm import ChatModel, TokenSink, get_chat_model
+from agent.llm import ChatModel, TokenSink, choose_llm, get_chat_model
 from agent.mcp_hub import McpHub, ServerSpec
 from agent.routing import Route, route_question
 from agent.run import Run
@@ -44,8 +44,9 @@ class Agent:
 
     def __post_init__(self) -> None:
         self.sources = self.config.sources()
-        self.llm: ChatModel = get_chat_model(self.config.llm, env=self.env)
-        self.router_llm: ChatModel = get_chat_model(self.config.llm, env=self.env, router=True)
+        llm, self.llm_choice = choose_llm(self.config.llm)  # auto: Ollama when it answers, else embedded
+        self.llm: ChatModel = get_chat_model(llm, env=self.env)
+        self.router_llm: ChatModel = get_chat_model(llm, env=self.env, router=True)
         self.vectors = VectorCache(self._make_embedder, data_dir=self.config.data_dir)
 
     def _make_embedder(self) -> Embedder:
@@ -102,7 +103,7 @@ class Agent:
             if on_token is not None:
                 on_token(cited[len(text):])
         return Answer(text=cited, citations=citations_for(cited, blocks), route=chosen, trace=trace,
-                      blocks=blocks, attributed=attributed)
+                      blocks=blocks, attributed=attributed, llm=self.llm.describe())
 
     def _answer(
         self, question: str, blocks: list[ContextBlock], route: Route, run: Run,

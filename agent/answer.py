@@ -50,6 +50,8 @@ class Answer:
     blocks: list[ContextBlock] = field(default_factory=list)
     attributed: tuple[int, ...] = ()
     """The cited block numbers that ragbox attributed (the model wrote no ``[n]``)."""
+    llm: str = ""
+    """Which LLM answered (``ChatModel.describe()``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` shape: {answer, citations, route, trace}; each citation says ``by`` whom."""
@@ -60,6 +62,7 @@ class Answer:
             "route": {"sources": list(self.route.sources), "stage": self.route.stage,
                       "scores": self.route.scores, "reason": self.route.reason},
             "trace": self.trace.to_dict(),
+            "llm": self.llm,
         }
 
 

@@ -17,8 +17,9 @@ from rich.table import Table
 
 from agent.agent import Agent
 from agent.answer import Answer, Turn
+from agent.models import MODELS
 from agent.specs import default_specs
-from connectors.config import Config, find_config_path, load_config
+from connectors.config import Config, LLMConfig, find_config_path, load_config
 from connectors.errors import RagboxError
 
 __all__ = ["main"]
@@ -115,6 +116,7 @@ def ask(question: str, config_path: Path | None, debug: bool, as_json: bool, sho
         return
     click.echo()
     print_sources(console, answer)
+    console.print(f"[dim]answered by {escape(answer.llm)}[/dim]", highlight=False)
     if show_trace:
         print_trace(console, answer)
 
@@ -309,3 +311,69 @@ def route_show(config_path: Path | None, debug: bool) -> None:
     if "before" in fit.figures and "after" in fit.figures:
         from agent.routing import Figures
         print_figures(console, [(k, Figures.from_dict(fit.figures[k])) for k in ("before", "after")])
+
+
+@main.group()
+def models() -> None:
+    """Managed GGUF models for the embedded LLM ([llm] provider = "llamacpp" or "auto")."""
+
+
+def llm_section(config_path: Path | None) -> LLMConfig:
+    """``[llm]`` of the config when there is one; the defaults otherwise (no config is fine here)."""
+    path = find_config_path(config_path, os.environ)
+    if config_path is None and not path.is_file():
+        return LLMConfig()
+    return load_config(path).llm
+
+
+@models.command(name="list")
+@common_options
+@clean_errors
+def models_list(config_path: Path | None, debug: bool) -> None:
+    """The registry: each model's size, sha256, sources, and where it is downloaded."""
+    from agent.models import DEFAULT_MODEL, MODELS, ModelError, ModelMissing, locate, model_dirs
+
+    dirs = model_dirs(llm_section(config_path).models_dir)
+    for spec in MODELS.values():
+        try:
+            where = f"downloaded: {locate(spec, dirs)}"
+        except ModelMissing:
+            where = f"not downloaded: `python -m agent models pull {spec.name}`"
+        except ModelError as exc:
+            where = f"damaged: {exc}"
+        click.echo(f"{spec.name}{' (default)' if spec.name == DEFAULT_MODEL else ''}, "
+                   f"{spec.size / 1e9:.2f} GB: {spec.description}")
+        click.echo(f"  sha256 {spec.sha256}\n  {where}")
+        click.echo(f"  from: {'; '.join(s.describe() for s in spec.sources)}")
+    click.echo(f"models folders, searched in this order: {', '.join(map(str, dirs))}")
+
+
+@models.command(name="pull")
+@click.argument("name", required=False)
+@common_options
+@clean_errors
+def models_pull(name: str | None, config_path: Path | None, debug: bool) -> None:
+    """Download NAME (default: the config's [llm] model, else the default model) and check its sha256."""
+    from agent.models import DEFAULT_MODEL, ModelError, find_spec, locate, model_dirs
+    from agent.models.progress import pull_with_bar
+
+    llm = llm_section(config_path)
+    configured = llm.model if llm.provider in ("llamacpp", "auto") and llm.model in MODELS else None
+    spec = find_spec(name or configured or DEFAULT_MODEL)
+    dirs = model_dirs(llm.models_dir)
+    try:
+        path = locate(spec, dirs)
+    except ModelError:
+        path = pull_with_bar(spec, dirs)
+    click.echo(path)
+
+
+@models.command(name="path")
+@click.argument("name")
+@common_options
+@clean_errors
+def models_path(name: str, config_path: Path | None, debug: bool) -> None:
+    """Print where NAME is, once its size and sha256 check out; exit 1 when it is not downloaded."""
+    from agent.models import model_dirs, resolve_model
+
+    click.echo(resolve_model(name, model_dirs(llm_section(config_path).models_dir)).path)

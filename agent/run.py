@@ -44,5 +44,6 @@ class Run:
         self.trace.llm_calls.append(LLMCall(
             purpose=purpose, model=model.model, prompt_tokens=reply.prompt_tokens,
             output_tokens=reply.output_tokens, ms=round((time.perf_counter() - start) * 1000, 2),
+            cached_tokens=reply.cached_tokens,
         ))
         return reply

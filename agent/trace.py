@@ -20,6 +20,7 @@ class LLMCall:
     prompt_tokens: int
     output_tokens: int
     ms: float
+    cached_tokens: int = 0  # prompt tokens the backend did not read again (0 when it cannot tell)
 
 
 @dataclass(kw_only=True)

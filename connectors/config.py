@@ -71,17 +71,36 @@ def _secret(env: Mapping[str, str], name: str, what: str) -> str:
 
 
 class LLMConfig(_Section):
-    """The agent's LLM."""
+    """The agent's LLM.
 
-    provider: str = Field("ollama", description="ollama | openai (any OpenAI-compatible server)")
-    model: str = "qwen2.5:7b-instruct"
+    ``provider = "auto"`` (the default, and what an absent ``[llm]`` means) uses Ollama at
+    ``host`` when it answers and has a suitable model, else the embedded llama.cpp model.
+    """
+
+    provider: str = Field(
+        "auto", description="auto | ollama | openai (any OpenAI-compatible server) | llamacpp (embedded)"
+    )
+    model: str | None = Field(
+        None,
+        description="The model: an Ollama tag, a server's model name, or for llamacpp a name from "
+        "`python -m agent models list` or a path to a .gguf file. Default: the provider's own.",
+    )
     router_model: str | None = Field(None, description="A smaller model for routing, if any.")
     host: str = "http://127.0.0.1:11434"
     api_key_env: str | None = Field(None, description="Environment variable holding an API key.")
     timeout_s: float = Field(120.0, gt=0, le=3600)
     temperature: float = Field(0.0, ge=0, le=2)
-    num_ctx: int | None = Field(None, ge=512)
+    num_ctx: int | None = Field(None, ge=512, description="Context window, in tokens.")
     keep_alive: str | None = None
+    models_dir: Path | None = Field(
+        None, description="Where managed GGUF models live (default: $RAGBOX_MODELS_DIR, else the user cache)."
+    )
+    threads: int | None = Field(None, ge=1, le=512, description="CPU threads for llamacpp (default: all cores).")
+
+    @field_validator("models_dir")
+    @classmethod
+    def _resolve_models_dir(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _resolve(value, info)
 
 
 class EmbeddingsConfig(_Section):

@@ -7,9 +7,11 @@
 3. Starts the agent, which starts ``python -m servers all`` over stdio, and asks
    one question per source: documents, the sales database, the ticketing API.
 
-The agent needs a local LLM (``[llm]`` in examples/ragbox.toml: Ollama by
-default). Without one, the demo says how to start it and shows, for each
-question, what the servers return, which is what the agent would answer from.
+The agent's LLM is ``[llm] provider = "auto"`` in examples/ragbox.toml: Ollama
+when it runs and has a suitable model, else the embedded llama.cpp model, which
+the demo downloads on its first run (1.1 GB, sha256-checked). When no LLM can be
+had, the demo says why and shows, for each question, what the servers return,
+which is what the agent would answer from.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from rich.markup import escape
 from rich.rule import Rule
 
 from agent import Agent, LLMUnavailable, ModelNotFound, RagboxError, default_specs
+from agent.llm import LlamaCppChat
+from agent.models import ModelError, ModelMissing, find_spec, model_dirs
+from agent.models.progress import pull_with_bar
 from agent.unfence import unfence
 from connectors.config import Config, load_config
 from connectors.docs import DocumentIndex
@@ -117,15 +122,34 @@ def show_without_llm(agent: Agent, q: DemoQuestion, console: Console) -> None:
     console.print("\n".join(lines[:14]) + ("\n…" if len(lines) > 14 else ""), markup=False, highlight=False)
 
 
+def ensure_embedded_model(agent: Agent, console: Console) -> ModelNotFound | LLMUnavailable | None:
+    """The embedded model, downloaded on the demo's first run; the error when it cannot be had."""
+    if not isinstance(agent.llm, LlamaCppChat):
+        return None
+    try:
+        agent.llm.model_file()
+    except ModelMissing:
+        try:
+            pull_with_bar(find_spec(agent.llm.model), model_dirs(agent.config.llm.models_dir), console=console)
+        except ModelError as exc:
+            console.print(f"[yellow]No answer: {escape(str(exc))}[/yellow]")
+            return exc
+    except ModelNotFound as exc:
+        console.print(f"[yellow]No answer: {escape(str(exc))}[/yellow]")
+        return exc
+    return None
+
+
 def run(console: Console, config_path: Path = CONFIG) -> int:
     config = load_config(config_path)
     env = {**os.environ}
     env.setdefault("TICKETS_TOKEN", DEFAULT_TOKEN)
     build_index(config, console)
-    llm_error: LLMUnavailable | ModelNotFound | None = None
     with ExitStack() as stack:
         stack.enter_context(tickets_api(config, env, console))
         agent = stack.enter_context(Agent(config, default_specs(config, config_path, env), env=env))
+        console.print(f"[dim]LLM: {escape(agent.llm.describe())}; {escape(agent.llm_choice)}[/dim]")
+        llm_error = ensure_embedded_model(agent, console)
         for q in QUESTIONS:
             console.print(Rule(f"[bold]{escape(q.source)}[/bold]"))
             console.print(f"[bold]Q:[/bold] {escape(q.question)}")

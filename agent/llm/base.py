@@ -44,6 +44,8 @@ class ChatReply:
     tool_calls: tuple[ToolCall, ...] = ()
     prompt_tokens: int = 0
     output_tokens: int = 0
+    #: Leading prompt tokens the server did not read again (a prompt-cache hit); 0 when unknown.
+    cached_tokens: int = 0
     model: str = ""
 
 
@@ -65,6 +67,10 @@ class ChatModel(ABC):
     @property
     def host(self) -> str:
         return self.config.host
+
+    def describe(self) -> str:
+        """Which LLM this is, for people: provider, model and where it runs."""
+        return f"{self.provider} {self.model} at {self.host}"
 
     @abstractmethod
     def chat(

@@ -14,8 +14,9 @@ from tests.support import EXAMPLES, REPO
 pytestmark = pytest.mark.slow
 
 
-def demo_config(tmp_path: Path, llm_host: str) -> Path:
-    """examples/ragbox.toml with absolute paths, a private data dir, a free API port and ``llm_host``."""
+def demo_config(tmp_path: Path, llm_host: str, *, provider: str = "auto", hashing: bool = True) -> Path:
+    """examples/ragbox.toml with absolute paths, a private data dir, a free API port, ``llm_host``
+    and ``provider``; ``hashing`` swaps MiniLM for the fast hashing embedder."""
     text = (EXAMPLES / "ragbox.toml").read_text(encoding="utf-8")
     replacements = {
         'data_dir = "../.ragbox"': f'data_dir = "{tmp_path / "data"}"',
@@ -24,19 +25,20 @@ def demo_config(tmp_path: Path, llm_host: str) -> Path:
         'openapi = "tickets/openapi.yaml"': f'openapi = "{EXAMPLES / "tickets" / "openapi.yaml"}"',
         'base_url = "http://127.0.0.1:8765"': f'base_url = "http://127.0.0.1:{free_port()}"',
         'host = "http://127.0.0.1:11434"': f'host = "{llm_host}"',
+        'provider = "auto"': f'provider = "{provider}"',
     }
     for old, new in replacements.items():
         assert old in text, f"examples/ragbox.toml no longer has {old!r}; update this test"
         text = text.replace(old, new)
-    # The hashing embedder keeps the test fast; the demo's own default is MiniLM.
-    text = text.replace("[llm]", '[embeddings]\nprovider = "hashing"\n\n[llm]', 1)
+    if hashing:  # fast; the demo's own default is MiniLM
+        text = text.replace("[llm]", '[embeddings]\nprovider = "hashing"\n\n[llm]', 1)
     path = tmp_path / "ragbox.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def run_demo(config: Path) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "TICKETS_TOKEN"}
+def run_demo(config: Path, **extra_env: str) -> str:
+    env = {**{k: v for k, v in os.environ.items() if k != "TICKETS_TOKEN"}, **extra_env}
     proc = subprocess.run(
         [sys.executable, "-m", "examples.demo", "--config", str(config)],
         capture_output=True, text=True, timeout=300, cwd=REPO, env={**env, "COLUMNS": "200"},
@@ -70,10 +72,12 @@ def test_demo_asks_one_question_per_source_through_the_agent(tmp_path, llm):
     assert "SELECT c.name" in flat
     assert "getTicket" in flat
     assert "Cannot reach" not in flat
+    assert f"LLM: ollama qwen2.5:7b-instruct at {llm.url}; Ollama at {llm.url} has qwen2.5:7b-instruct" in flat
 
 
 def test_demo_without_an_llm_says_how_to_start_one_and_shows_the_sources(tmp_path):
-    out = run_demo(demo_config(tmp_path, f"http://127.0.0.1:{free_port()}"))
+    # provider = "ollama": with "auto" the embedded model would answer (test_demo_embedded.py)
+    out = run_demo(demo_config(tmp_path, f"http://127.0.0.1:{free_port()}", provider="ollama"))
     flat = " ".join(out.split())
     assert "Cannot reach Ollama" in flat and "ollama serve" in flat
     assert "set [llm] host" in flat  # rich would take "[llm]" for markup and drop it

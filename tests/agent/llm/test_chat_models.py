@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from agent.errors import AgentError, LLMFailed, LLMTimeout, LLMUnavailable, ModelNotFound
-from agent.llm import CHAT_MODELS, ChatMessage, OllamaChat, OpenAIChat, ToolSpec, get_chat_model
+from agent.llm import CHAT_MODELS, ChatMessage, LlamaCppChat, OllamaChat, OpenAIChat, ToolSpec, get_chat_model
 from connectors.config import LLMConfig
 from testkit.llm_server import Calls, Json, Text
 from testkit.servers import free_port
@@ -26,14 +26,15 @@ def model(llm, provider, **config):
 
 def test_registry_is_a_dict_of_both_backends():
     assert CHAT_MODELS["ollama"] is OllamaChat and CHAT_MODELS["openai"] is OpenAIChat
+    assert CHAT_MODELS["llamacpp"] is LlamaCppChat
     with pytest.raises(AgentError, match="use one of"):
         get_chat_model(LLMConfig(provider="nope"))
 
 
 def test_router_model_is_used_for_routing():
-    chat = get_chat_model(LLMConfig(model="big", router_model="small"), router=True)
+    chat = get_chat_model(LLMConfig(provider="ollama", model="big", router_model="small"), router=True)
     assert chat.model == "small"
-    assert get_chat_model(LLMConfig(model="big"), router=True).model == "big"
+    assert get_chat_model(LLMConfig(provider="ollama", model="big"), router=True).model == "big"
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
