@@ -40,7 +40,7 @@ INSTALL_HINT = (
     "from source, about 5 minutes on 2 cores), or `make demo`, which does it for you. "
     "Or set [llm] provider to ollama or openai."
 )
-RAM_CACHE_BYTES = 1 << 30
+RAM_CACHE_BYTES = 3 << 29  # 1.5 GiB: three or four prompts' states
 
 
 def memory_available() -> int:
@@ -63,8 +63,8 @@ def memory_available() -> int:
 
 
 def memory_needed(path: Path, n_ctx: int) -> int:
-    """A generous estimate: the weights, plus KV cache and buffers for ``n_ctx`` tokens."""
-    return path.stat().st_size + n_ctx * 128 * 1024 + (256 << 20)
+    """A generous estimate: the weights, KV cache and buffers for ``n_ctx`` tokens, the RAM cache."""
+    return path.stat().st_size + n_ctx * 128 * 1024 + (256 << 20) + RAM_CACHE_BYTES
 
 
 def _prefix(a: Sequence[int], b: Sequence[int]) -> int:
@@ -106,7 +106,7 @@ class LoadedModel:
                 "llama-cpp-python does not know. Pull it again, or use another model."
             ) from exc
         self.load_s = time.perf_counter() - started
-        self.llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=RAM_CACHE_BYTES))
+        self.llama.set_cache(_ram_cache(llama_cpp.LlamaRAMCache)(capacity_bytes=RAM_CACHE_BYTES))
         template = self.llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise ModelError(f"{file.path} has no chat template in its metadata; ragbox needs an instruct model.")
@@ -137,6 +137,22 @@ class LoadedModel:
             except KeyError:
                 pass
         return min(best, len(prompt) - 1)  # the last prompt token is always read again
+
+
+def _ram_cache(base: type) -> type:
+    """``LlamaRAMCache`` that counts what its states really hold.
+
+    The stock one counts only the llama.cpp state; each state also keeps a copy of the
+    logits buffer (n_batch × n_vocab floats, about 300 MB for Qwen2.5), so its capacity
+    was exceeded several times over (6.5 GiB peak for eight questions).
+    """
+
+    class RAMCache(base):  # type: ignore[misc, valid-type]
+        @property
+        def cache_size(self) -> int:
+            return sum(s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes for s in self.cache_state.values())
+
+    return RAMCache
 
 
 _LOADED: dict[tuple[Path, int, int], LoadedModel] = {}

@@ -37,11 +37,11 @@ def demo_config(tmp_path: Path, llm_host: str, *, provider: str = "auto", hashin
     return path
 
 
-def run_demo(config: Path, **extra_env: str) -> str:
+def run_demo(config: Path, *, timeout: float = 300, **extra_env: str) -> str:
     env = {**{k: v for k, v in os.environ.items() if k != "TICKETS_TOKEN"}, **extra_env}
     proc = subprocess.run(
         [sys.executable, "-m", "examples.demo", "--config", str(config)],
-        capture_output=True, text=True, timeout=300, cwd=REPO, env={**env, "COLUMNS": "200"},
+        capture_output=True, text=True, timeout=timeout, cwd=REPO, env={**env, "COLUMNS": "200"},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout

@@ -26,6 +26,7 @@ GOLD = {
 }
 
 
+@pytest.mark.timeout(900)  # three questions through a 1.5B model on 2 cores: about 2.5 minutes
 def test_the_demo_answers_every_question_with_the_embedded_model(tmp_path, models_dir):
     try:
         import llama_cpp  # noqa: F401
@@ -36,7 +37,7 @@ def test_the_demo_answers_every_question_with_the_embedded_model(tmp_path, model
     except ModelMissing:
         need("the default model is not downloaded (`python -m agent models pull`)")
     config = demo_config(tmp_path, f"http://127.0.0.1:{free_port()}", hashing=False)
-    out = run_demo(config, RAGBOX_MODELS_DIR=str(models_dir))
+    out = run_demo(config, timeout=850, RAGBOX_MODELS_DIR=str(models_dir))
     flat = " ".join(out.split())
     assert f"LLM: llamacpp {DEFAULT_MODEL} (embedded, in this process); no Ollama answers" in flat
     assert "No answer" not in flat and "Traceback" not in out
