@@ -129,3 +129,17 @@ def run_async(coro_fn, *args, timeout: float = 90.0):
             return await coro_fn(*args)
 
     return anyio.run(main)
+
+
+def need_embedded_model() -> None:
+    """llama-cpp-python and the default GGUF model (`make model`), or need()."""
+    import importlib.util
+
+    from agent.models import DEFAULT_MODEL, MODELS, ModelMissing, locate, model_dirs
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        need("llama-cpp-python is not installed (`make local`)")
+    try:
+        locate(MODELS[DEFAULT_MODEL], model_dirs())
+    except ModelMissing:
+        need("the default model is not downloaded (`make model`)")

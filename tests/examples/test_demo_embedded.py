@@ -11,10 +11,10 @@ import re
 
 import pytest
 
-from agent.models import DEFAULT_MODEL, MODELS, ModelMissing, locate, model_dirs
+from agent.models import DEFAULT_MODEL
 from testkit.servers import free_port
 from tests.examples.test_demo import demo_config, run_demo
-from tests.support import need
+from tests.support import need_embedded_model
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +28,7 @@ GOLD = {
 
 @pytest.mark.timeout(900)  # three questions through a 1.5B model on 2 cores: about 2.5 minutes
 def test_the_demo_answers_every_question_with_the_embedded_model(tmp_path, models_dir):
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        need("llama-cpp-python is not installed (`make local`)")
-    try:
-        locate(MODELS[DEFAULT_MODEL], model_dirs())
-    except ModelMissing:
-        need("the default model is not downloaded (`python -m agent models pull`)")
+    need_embedded_model()
     config = demo_config(tmp_path, f"http://127.0.0.1:{free_port()}", hashing=False)
     out = run_demo(config, timeout=850, RAGBOX_MODELS_DIR=str(models_dir))
     flat = " ".join(out.split())

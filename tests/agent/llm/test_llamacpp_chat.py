@@ -9,23 +9,16 @@ import pytest
 from agent.errors import LLMFailed
 from agent.llm import ChatMessage, LlamaCppChat, ToolSpec, get_chat_model
 from agent.llm.llamacpp_chat import memory_available
-from agent.models import DEFAULT_MODEL, MODELS, ModelError, ModelMissing, locate, model_dirs
+from agent.models import DEFAULT_MODEL, MODELS, ModelError, locate, model_dirs
 from connectors.config import LLMConfig
-from tests.support import need
+from tests.support import need_embedded_model
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def chat() -> LlamaCppChat:
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        need("llama-cpp-python is not installed (`make local`)")
-    try:
-        locate(MODELS[DEFAULT_MODEL], model_dirs())
-    except ModelMissing:
-        need(f"the default model is not downloaded (`python -m agent models pull`)")
+    need_embedded_model()
     model = get_chat_model(LLMConfig(provider="llamacpp"))
     assert isinstance(model, LlamaCppChat)
     return model
