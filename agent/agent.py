@@ -24,7 +24,16 @@ from connectors.config import Config, SourceConfig
 from connectors.embeddings import Embedder, get_embedder
 from connectors.errors import ConnectorError
 
-__all__ = ["Agent"]
+__all__ = ["Agent", "down_message"]
+
+
+def down_message(down: Mapping[str, str]) -> str:
+    """The answer when every source the question needs is down: which, and why."""
+    return f"I cannot answer this now: {_which_down(down)}. Ask again once it is fixed."
+
+
+def _which_down(down: Mapping[str, str]) -> str:
+    return "; ".join(f"the {name} source is unavailable ({why.rstrip('.')})" for name, why in down.items())
 
 
 @dataclass
@@ -88,8 +97,16 @@ class Agent:
         standalone = f"{question} (follow-up to: {history[-1].question})" if history else question
         with trace.timed("routing"):
             chosen = route_question(standalone, self.sources, run, forced=route)
+        down = {name: why for name in chosen.sources if (why := self.catalog.down(name)) is not None}
+        if down:
+            trace.add("sources_down", sources=down)
+            if len(down) == len(chosen.sources):
+                text = down_message(down)
+                if on_token is not None:
+                    on_token(text)
+                return Answer(text=text, citations=[], route=chosen, trace=trace, llm=self.llm.describe())
         blocks: list[ContextBlock] = []
-        for name in chosen.sources:
+        for name in (n for n in chosen.sources if n not in down):
             source = self.catalog.source(name)
             with trace.timed("act", source=name, kind=source.kind) as step:
                 found = kind_of(source).gather(standalone, source, run)
@@ -100,10 +117,16 @@ class Agent:
         cited, attributed = cite(text, blocks)
         if attributed:
             trace.add("attributed", blocks=list(attributed))
-            if on_token is not None:
-                on_token(cited[len(text):])
+        if down:  # a fan-out that lost one of its two sources: say so under the answer
+            cited += f"\n(Not asked: {_which_down(down)}.)"
+        if on_token is not None and cited != text:
+            on_token(cited[len(text):])
         return Answer(text=cited, citations=citations_for(cited, blocks), route=chosen, trace=trace,
                       blocks=blocks, attributed=attributed, llm=self.llm.describe())
+
+    def down(self) -> dict[str, str]:
+        """The sources that cannot be used now, with why."""
+        return dict(self.hub.down)
 
     def _answer(
         self, question: str, blocks: list[ContextBlock], route: Route, run: Run,

@@ -131,6 +131,10 @@ class Catalog:
     def tools(self, source: str) -> list[RemoteTool]:
         return self.hub.tools_of(source)
 
+    def down(self, source: str) -> str | None:
+        """Why ``source`` cannot be used now, or None when it can."""
+        return self.hub.down.get(source)
+
     def tool(self, source: str, tool: str) -> RemoteTool:
         """``source``'s tool ``tool`` (``run_query``), or an error that says what to check."""
         found = self.hub.find(source, tool)

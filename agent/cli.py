@@ -158,8 +158,9 @@ def sources(config_path: Path | None, debug: bool) -> None:
         with agent:
             for source in agent.sources:
                 tools = agent.catalog.tools(source.name)
-                health = "ok" if tools else "no tools"
-                table.add_row(escape(source.name), source.kind, str(len(tools)), health,
+                why = agent.catalog.down(source.name)
+                health = f"down: {why}" if why else "ok" if tools else "no tools"
+                table.add_row(escape(source.name), source.kind, str(len(tools)), escape(health),
                               escape(source.description[:60]))
     except RagboxError as exc:
         for source in agent.sources:

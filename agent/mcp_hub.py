@@ -10,12 +10,21 @@ tool its server lists, whatever the server claims. A spec without one
 (``python -m servers all``) is trusted to say in each tool's ``_meta`` which
 source the tool reads. The name offered to the LLM is qualified by the source
 (:func:`connectors.names.qualify`); nothing is ever found by its prefix.
+
+A source can be down while the rest work. ``servers all`` lists a source it could
+not open as one ``<source>_unavailable`` tool whose ``_meta`` says why; a server
+of one source that cannot be started leaves just that source down. Both end up in
+:attr:`McpHub.down`, source → why, and none of their tools are offered.
+
+A stdio server's stderr goes to a file of its own, not to the terminal: when the
+server fails, its last error line is in the one message the agent shows.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -26,10 +35,11 @@ import anyio
 import httpx2
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from agent.errors import ServerUnavailable, SourceError
-from connectors.names import SOURCE_META, TOOL_META, qualify
+from connectors.names import SOURCE_META, TOOL_META, UNAVAILABLE_META, qualify
 
 __all__ = [
     "McpHub",
@@ -122,7 +132,10 @@ class McpHub:
     specs: Sequence[ServerSpec]
     timeout_s: float = 60.0
     tools: dict[str, RemoteTool] = field(default_factory=dict)
+    down: dict[str, str] = field(default_factory=dict)
+    """Sources that cannot be used now, with why (their server says, or could not be started)."""
     _clients: dict[str, Client] = field(default_factory=dict)
+    _stderr: dict[str, Any] = field(default_factory=dict)
     _stack: ExitStack | None = None
     _portal: BlockingPortal | None = None
 
@@ -147,27 +160,19 @@ class McpHub:
 
     def _open(self, spec: ServerSpec) -> None:
         assert self._stack is not None and self._portal is not None
-        target = spec.target
-        if isinstance(target, str) and spec.token:
-            http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {spec.token}"}, timeout=self.timeout_s)
-            target = streamable_http_client(target, http_client=http)
-        # "auto" discovers the newest protocol; servers built on older SDKs can die on that
-        # probe (chroma-mcp on mcp 1.6 does), so a failure gets one more try with the
-        # initialize handshake that every server knows.
-        for mode in ("auto", "legacy"):
-            client = Client(target, read_timeout_seconds=self.timeout_s, mode=mode)
-            try:
-                self._stack.enter_context(self._portal.wrap_async_context_manager(client))
-                listed = self._portal.call(self._list_tools, client)
-                break
-            except Exception as exc:
-                if mode == "legacy" or not isinstance(spec.target, StdioServerParameters):
-                    raise ServerUnavailable(
-                        f"Could not start or reach the MCP server {spec.label}: {_reason(exc)}. "
-                        "Run it by hand to see its error, or check the config."
-                    ) from exc
+        try:
+            client, listed = self._connect(spec)
+        except ServerUnavailable as exc:
+            if spec.source is None:  # it serves every source: nothing can be answered
+                raise
+            self.down[spec.source] = str(exc)
+            return
         for tool in listed:
             source, within, name = _identify(spec, tool)
+            reason = (tool.meta or {}).get(UNAVAILABLE_META)
+            if source is not None and isinstance(reason, str):
+                self.down[source] = reason
+                continue
             if name in self.tools:
                 raise SourceError(
                     f"Two MCP servers offer a tool named '{name}' ({self.tools[name].server} and {spec.label}); "
@@ -178,6 +183,51 @@ class McpHub:
                 input_schema=dict(tool.input_schema or {"type": "object"}), server=spec.label,
             )
             self._clients[name] = client
+
+    def _connect(self, spec: ServerSpec) -> tuple[Client, list[Any]]:
+        """A session to ``spec``'s server and the tools it lists, or :class:`ServerUnavailable`."""
+        assert self._stack is not None and self._portal is not None
+        # "auto" discovers the newest protocol; servers built on older SDKs can die on that
+        # probe (chroma-mcp on mcp 1.6 does), so a failure gets one more try with the
+        # initialize handshake that every server knows.
+        for mode in ("auto", "legacy"):
+            client = Client(self._transport(spec), read_timeout_seconds=self.timeout_s, mode=mode)
+            try:
+                self._stack.enter_context(self._portal.wrap_async_context_manager(client))
+                return client, self._portal.call(self._list_tools, client)
+            except Exception as exc:
+                if mode == "legacy" or not isinstance(spec.target, StdioServerParameters):
+                    said = self._last_error_line(spec.label)
+                    raise ServerUnavailable(
+                        f"Could not start or reach the MCP server {spec.label}: {said or _reason(exc)}"
+                        + ("" if said else ". Run it by hand to see its error, or check the config.")
+                    ) from exc
+        raise AssertionError("unreachable")
+
+    def _transport(self, spec: ServerSpec) -> Any:
+        target = spec.target
+        if isinstance(target, StdioServerParameters):
+            if spec.label not in self._stderr:
+                assert self._stack is not None
+                self._stderr[spec.label] = self._stack.enter_context(
+                    tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+                )
+            return stdio_client(target, errlog=self._stderr[spec.label])
+        if isinstance(target, str) and spec.token:
+            http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {spec.token}"}, timeout=self.timeout_s)
+            return streamable_http_client(target, http_client=http)
+        return target
+
+    def _last_error_line(self, label: str) -> str:
+        """The last line a stdio server wrote to stderr, without click's "Error: " prefix."""
+        log = self._stderr.get(label)
+        if log is None:
+            return ""
+        log.flush()
+        log.seek(0)
+        lines = [line.strip() for line in log.read().splitlines() if line.strip()]
+        log.seek(0, os.SEEK_END)
+        return lines[-1].removeprefix("Error: ") if lines else ""
 
     async def _list_tools(self, client: Client) -> list[Any]:
         tools: list[Any] = []
@@ -209,9 +259,10 @@ class McpHub:
         try:
             result = self._portal.call(self._call, client, tool.remote_name, arguments)
         except Exception as exc:
+            said = self._last_error_line(tool.server)
             raise ServerUnavailable(
                 f"The MCP server {tool.server} failed on {tool.remote_name}: {_reason(exc)}. "
-                "It may have stopped; run it by hand to see its error."
+                + (f"Its last error: {said}" if said else "It may have stopped; run it by hand to see its error.")
             ) from exc
         text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
         return ToolResult(text=text, structured=result.structured_content, is_error=bool(result.is_error))

@@ -20,7 +20,13 @@ __all__ = ["exposed_items", "profile_hash", "profile_items"]
 
 
 def exposed_items(source: SourceConfig, catalog: Catalog) -> list[str]:
-    """What ``source``'s server exposes (tables, document titles, operations), without the config's words."""
+    """What ``source``'s server exposes (tables, document titles, operations), without the config's words.
+
+    Nothing for a source that is down: the config's words still route to it, so that the
+    agent can say it is down rather than answer from the wrong source.
+    """
+    if catalog.down(source.name) is not None:
+        return []
     return [item for item in kind_of(source).profile(source, catalog) if item.strip()]
 
 

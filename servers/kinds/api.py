@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import httpx
-from mcp.server.mcpserver import MCPServer
 
 from connectors.config import ApiSource, Config, SourceConfig
 from connectors.names import qualify
-from servers.kinds.base import Build, ServedKind, SourceStatus
+from servers.kinds.base import Build, Register, ServedKind, SourceStatus
+from connectors.rest import RestApi
 from servers.rest import load_api_toolsets, register_rest_tools
 
 __all__ = ["ApiKind"]
@@ -19,10 +19,18 @@ class ApiKind(ServedKind):
     kind = ApiSource.kind
     label = "HTTP API"
 
-    def register(self, server: MCPServer, sources: Sequence[SourceConfig], build: Build) -> None:
-        apis = load_api_toolsets([s for s in sources if isinstance(s, ApiSource)], build.env)
-        build.opened.extend(apis)
-        register_rest_tools(server, apis)
+    def prepare(self, sources: Sequence[SourceConfig], build: Build) -> Register:
+        apis: list[RestApi] = []
+        for source in sources:
+            assert isinstance(source, ApiSource)
+
+            def load(source: ApiSource = source) -> None:
+                (api,) = load_api_toolsets([source], build.env)
+                build.opened.append(api)
+                apis.append(api)
+
+            build.attempt([source], load)
+        return lambda server: register_rest_tools(server, apis)
 
     def tools(self, source: SourceConfig) -> str:
         return qualify(source.name, "*")

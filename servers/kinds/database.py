@@ -9,7 +9,7 @@ from mcp.server.mcpserver import MCPServer
 from connectors.config import Config, DatabaseSource, SourceConfig
 from connectors.names import qualify
 from connectors.sql.engine import SqlDatabase
-from servers.kinds.base import Build, ServedKind, SourceStatus
+from servers.kinds.base import Build, Register, ServedKind, SourceStatus
 from servers.sql import register_sql_tools
 
 __all__ = ["DatabaseKind"]
@@ -19,12 +19,24 @@ class DatabaseKind(ServedKind):
     kind = DatabaseSource.kind
     label = "SQL database"
 
-    def register(self, server: MCPServer, sources: Sequence[SourceConfig], build: Build) -> None:
+    def prepare(self, sources: Sequence[SourceConfig], build: Build) -> Register:
+        opened: list[tuple[str, SqlDatabase]] = []
         for source in sources:
             assert isinstance(source, DatabaseSource)
-            db = SqlDatabase.from_source(source, build.env)
-            build.opened.append(db)
-            register_sql_tools(server, [db], source=source.name)
+
+            def connect(source: DatabaseSource = source) -> None:
+                db = SqlDatabase.from_source(source, build.env)
+                build.opened.append(db)
+                db.list_tables()  # reach the database now, not on the first question
+                opened.append((source.name, db))
+
+            build.attempt([source], connect)
+
+        def register(server: MCPServer) -> None:
+            for name, db in opened:
+                register_sql_tools(server, [db], source=name)
+
+        return register
 
     def tools(self, source: SourceConfig) -> str:
         return ", ".join(qualify(source.name, t) for t in ("list_tables", "describe_table", "run_query", "find_values"))

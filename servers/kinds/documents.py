@@ -10,7 +10,7 @@ from connectors.config import Config, DocumentsSource, SourceConfig
 from connectors.docs import DocumentIndex
 from connectors.names import qualify
 from servers.docs import register_docs_resources, register_docs_tools
-from servers.kinds.base import Build, ServedKind, SourceStatus
+from servers.kinds.base import Build, Register, ServedKind, SourceStatus
 
 __all__ = ["DocumentsKind"]
 
@@ -19,15 +19,28 @@ class DocumentsKind(ServedKind):
     kind = DocumentsSource.kind
     label = "documents"
 
-    def register(self, server: MCPServer, sources: Sequence[SourceConfig], build: Build) -> None:
-        index = build.index
-        if index is None:
-            index = DocumentIndex.open(build.config)
-            build.opened.append(index)
-        index.check()
-        for source in sources:
-            register_docs_tools(server, index, source=source.name)
-        register_docs_resources(server, index, per_source=True)
+    def prepare(self, sources: Sequence[SourceConfig], build: Build) -> Register:
+        # Every documents source lives in one index: it opens for all of them, or for none.
+        opened: list[DocumentIndex] = []
+
+        def open_index() -> None:
+            index = build.index
+            if index is None:
+                index = DocumentIndex.open(build.config)
+                build.opened.append(index)
+            index.check()
+            opened.append(index)
+
+        if not build.attempt(sources, open_index):
+            return lambda server: None
+        (index,) = opened
+
+        def register(server: MCPServer) -> None:
+            for source in sources:
+                register_docs_tools(server, index, source=source.name)
+            register_docs_resources(server, index, per_source=True)
+
+        return register
 
     def tools(self, source: SourceConfig) -> str:
         return ", ".join(qualify(source.name, t) for t in ("search_documents", "get_document"))
