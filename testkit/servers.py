@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -43,19 +45,27 @@ def wait_http(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: fl
 def running(
     args: Sequence[str], *, ready_url: str, env: dict[str, str] | None = None, timeout: float = 60.0
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``args`` in the repository root until the block ends; ready when ``ready_url`` answers."""
-    proc = subprocess.Popen(
-        list(args),
-        cwd=REPO,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_http(ready_url, proc, timeout)
-        yield proc
-    finally:
-        stop_process(proc)
+    """Run ``args`` in the repository root until the block ends; ready when ``ready_url`` answers.
+
+    The server's output goes to a temporary file, not a pipe: a pipe that nobody reads
+    fills at 64 KB and then blocks a chatty server. ``proc.stdout`` reads that file.
+    """
+    with tempfile.TemporaryDirectory(prefix="ragbox-server-") as tmp:
+        log = Path(tmp) / "output.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                list(args), cwd=REPO, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+            )
+        reader = proc.stdout = log.open("rb")
+        try:
+            wait_http(ready_url, proc, timeout)
+            yield proc
+        finally:
+            stop_process(proc)
+            # What is left to read stays readable after the block, as a pipe's would.
+            rest = reader.read()
+            reader.close()
+            proc.stdout = io.BytesIO(rest)
 
 
 def stop_process(proc: subprocess.Popen[bytes]) -> None:

@@ -18,7 +18,7 @@ from connectors.rest.client import ClientSettings, RestClient, RestResponse, Ret
 from connectors.rest.errors import RestArgumentError
 from connectors.rest.spec import SpecLimits, load_spec
 from connectors.rest.tools import AllowList, ArgBinding, ToolSpec, Toolset, build_tools
-from connectors.rest.urls import ApiOrigin
+from connectors.rest.urls import ApiOrigin, PathValue
 
 __all__ = ["ArgumentLimits", "RestApi"]
 
@@ -99,7 +99,7 @@ class RestApi:
         """Validate ``arguments`` against the tool's schema, then send the request."""
         tool = self.tool(name)
         self._validate(tool, arguments)
-        path_values: dict[str, str] = {}
+        path_values: dict[str, PathValue] = {}
         query: list[tuple[str, str]] = []
         headers: list[tuple[str, str]] = []
         for binding in tool.params:
@@ -107,7 +107,10 @@ class RestApi:
                 continue
             value = arguments[binding.argument]
             if binding.location == "path":
-                path_values[binding.name] = self._scalar(binding, value)
+                # url_for refuses a value that could leave its segment, naming the tool argument
+                path_values[binding.name] = PathValue(
+                    text=self._scalar(binding, value), argument=binding.argument, allow_reserved=binding.allow_reserved
+                )
             elif binding.location == "query":
                 query += self._query_pairs(binding, value)
             else:
@@ -128,7 +131,7 @@ class RestApi:
                     "body", f"Argument 'body' is {size:,} bytes of JSON; at most {self.limits.max_body_bytes:,} are sent."
                 )
         query_chars = sum(len(k) + len(v) + 2 for k, v in query)
-        if query_chars + len(tool.path) + sum(len(v) * 3 for v in path_values.values()) > self.limits.max_url_chars:
+        if query_chars + len(tool.path) + sum(len(v.text) * 3 for v in path_values.values()) > self.limits.max_url_chars:
             raise RestArgumentError("", f"The arguments make a URL longer than {self.limits.max_url_chars:,} characters; pass fewer or shorter values.")
         return self.client.send(
             tool.method, tool.path, path_values=path_values, query=query, headers=headers,

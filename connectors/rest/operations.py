@@ -19,11 +19,17 @@ HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
 Location = Literal["path", "query", "header", "cookie"]
 _LOCATIONS = ("path", "query", "header", "cookie")
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
+_ALLOW_RESERVED = "x-ragbox-allow-reserved"
+"""OpenAPI 3.0/3.1 define ``allowReserved`` for query parameters only, so path ones opt in with this."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Parameter:
-    """A path, query, header or cookie parameter; ``schema`` is still in the spec's dialect."""
+    """A path, query, header or cookie parameter; ``schema`` is still in the spec's dialect.
+
+    ``allow_reserved`` comes from ``x-ragbox-allow-reserved`` or, without it, ``allowReserved``;
+    only path parameters use it (see ``connectors.rest.urls``), query values are always encoded.
+    """
 
     name: str
     location: Location
@@ -32,6 +38,7 @@ class Parameter:
     schema: Any
     style: str
     explode: bool
+    allow_reserved: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,6 +141,7 @@ def _parameters(raw: Any, resolver: RefResolver, source: str, *, where: str) -> 
                 schema=schema if schema is not None else {"type": "string"},
                 style=str(style),
                 explode=bool(p.get("explode", style == "form")),
+                allow_reserved=p.get(_ALLOW_RESERVED, p.get("allowReserved")) is True,
             )
         )
     return out

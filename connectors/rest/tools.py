@@ -89,7 +89,7 @@ def hints_for(method: str) -> ToolHints:
 
 @dataclass(frozen=True, kw_only=True)
 class ArgBinding:
-    """Where one tool argument goes in the HTTP request."""
+    """Where one tool argument goes in the HTTP request; ``allow_reserved`` lets a path value hold ``/``."""
 
     argument: str
     name: str
@@ -97,6 +97,7 @@ class ArgBinding:
     required: bool
     style: str
     explode: bool
+    allow_reserved: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,7 +273,7 @@ def _tool(
         if p.required:
             required.append(argument)
         bindings.append(ArgBinding(argument=argument, name=p.name, location=p.location, required=p.required,
-                                   style=p.style, explode=p.explode))
+                                   style=p.style, explode=p.explode, allow_reserved=p.allow_reserved))
     if body is not None:
         properties["body"] = body_schema
         if body.required:

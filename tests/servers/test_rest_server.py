@@ -130,12 +130,15 @@ def test_the_openapi_shortcut_serves_one_spec_and_inbound_auth_is_never_forwarde
                 async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
                     async with Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
                         names = {t.name for t in (await client.list_tools()).tools}
-                        result = await client.call_tool("probe_getItem", {"item_id": "../../admin"})
-                        return names, result
+                        sent = await client.call_tool("probe_getItem", {"item_id": "a b?"})
+                        refused = await client.call_tool("probe_getItem", {"item_id": "..%2F..%2Fadmin"})
+                        return names, sent, refused
 
-            names, result = run(check)
+            names, sent, refused = run(check)
     assert names == {"probe_getItem", "probe_getFile", "probe_search", "probe_getStatus"}  # GET only by default
-    assert result.structured_content["data"]["target"] == "/api/items/..%2F..%2Fadmin"
+    assert sent.structured_content["data"]["target"] == "/api/items/a%20b%3F"
+    assert refused.is_error and "Argument 'item_id' holds an escaped" in refused.content[0].text
+    assert [s.target for s in recorder.seen] == ["/api/items/a%20b%3F"]  # the refused call sent nothing
     assert recorder.seen and all(mcp_token not in json.dumps(s.headers) + s.target for s in recorder.seen)
     assert all(s.header("Authorization") is None for s in recorder.seen)
 

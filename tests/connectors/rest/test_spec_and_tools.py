@@ -177,6 +177,19 @@ def test_argument_name_clashes_between_locations_are_settled():
     }
 
 
+
+def test_path_parameters_opt_in_to_slashes_by_extension_or_allow_reserved_and_the_extension_wins():
+    tools = tools_of(load_spec(str(DATA / "reserved.yaml")), api="r")
+    flags = {(t.name, b.argument): b.allow_reserved for t in tools.values() for b in t.params}
+    assert flags == {
+        ("r_getFile", "path"): True,  # x-ragbox-allow-reserved: true
+        ("r_getBlob", "key"): True,  # allowReserved: true
+        ("r_getPinned", "key"): False,  # allowReserved: true, x-ragbox-allow-reserved: false
+        ("r_getDoc", "doc_id"): False,
+        ("r_getDoc", "q"): True,  # carried, but a query value is always encoded
+    }
+
+
 # --- $ref and dialects ---------------------------------------------------------------------
 
 def test_cyclic_refs_become_defs_and_still_validate():
