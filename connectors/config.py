@@ -40,6 +40,7 @@ __all__ = [
     "EmbeddingsConfig",
     "LLMConfig",
     "McpServerSource",
+    "ServerConfig",
     "SourceConfig",
     "SqlExample",
     "VectorStoreConfig",
@@ -179,6 +180,13 @@ class DatabaseSource(SourceConfig):
     max_rows: int = Field(200, ge=1, le=10_000)
     timeout_s: float = Field(5.0, gt=0, le=300)
     max_cell_chars: int = Field(1_000, ge=16, le=1_000_000)
+    max_value_bytes: int = Field(
+        4 * 2**20, ge=1_024, le=32 * 2**20,
+        description="The largest string, blob or row a query may build or return (SQLite's "
+        "SQLITE_LIMIT_LENGTH; a per-row check on PostgreSQL). Stored values above it cannot be "
+        "read, so raise it only for a database that keeps bigger ones; at most 32 MiB, a quarter "
+        "of SQLite's heap limit for the whole server.",
+    )
     sql_examples: list[SqlExample] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -296,6 +304,41 @@ class VectorStoreConfig(_Section):
         return value
 
 
+class ServerConfig(_Section):
+    """``[server]``: who may call ``python -m servers``, and the audit log of what they called.
+
+    Paths are relative to the config file.
+    """
+
+    clients: Path | None = Field(
+        None,
+        description="TOML file of named client tokens (stored as hashes) and the sources each may use, "
+        "managed by `python -m servers clients`. Unset: one shared RAGBOX_AUTH_TOKEN, as before. "
+        "RAGBOX_CLIENTS_FILE overrides it.",
+    )
+    audit: bool | Path = Field(
+        True,
+        description="The audit log of every tool call (SQLite): true = <data_dir>/audit.db, false = off, "
+        "or a path.",
+    )
+    audit_max_bytes: int = Field(
+        64 * 2**20, ge=16_384, description="Rotate the live audit file once its entries pass this size."
+    )
+    audit_max_age_days: float = Field(
+        30, ge=0, description="Rotate once the oldest live entry is older than this; 0 = never by age."
+    )
+
+    @field_validator("clients")
+    @classmethod
+    def _resolve_clients(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _resolve(value, info)
+
+    @field_validator("audit")
+    @classmethod
+    def _resolve_audit(cls, value: bool | Path, info: ValidationInfo) -> bool | Path:
+        return _resolve(value, info) if isinstance(value, Path) else value
+
+
 class Config(_Section):
     """The whole ``ragbox.toml``."""
 
@@ -309,6 +352,7 @@ class Config(_Section):
     databases: list[DatabaseSource] = Field(default_factory=list)
     apis: list[ApiSource] = Field(default_factory=list)
     mcp_servers: list[McpServerSource] = Field(default_factory=list)
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     @field_validator("data_dir")
     @classmethod

@@ -20,7 +20,11 @@ fi
 # MCP clients written by others (conformance suite, Inspector CLI), from npm.
 node_dir=tests/e2e/node
 if command -v npm >/dev/null; then
-  if [ ! -x "$node_dir/node_modules/.bin/conformance" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules" ]; then
+  # Two conformance releases (0.1.x and the next, aliased "conformance-next") share one bin
+  # name, so look for each package itself.
+  if [ ! -e "$node_dir/node_modules/@modelcontextprotocol/conformance/dist/index.js" ] \
+     || [ ! -e "$node_dir/node_modules/conformance-next/dist/index.js" ] \
+     || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules" ]; then
     npm ci --prefix "$node_dir" --silent --no-audit --no-fund && touch "$node_dir/node_modules"
   fi
 else

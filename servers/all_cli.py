@@ -19,5 +19,5 @@ __all__ = ["all_sources"]
 @cli_errors
 def all_sources(config_path: Path | None, transport: str, host: str, port: int) -> None:
     """Serve every configured source (documents, databases, APIs) in one MCP server."""
-    server = build_all_server(load_cli_config(config_path), os.environ)
-    run_server(server, transport, host, port)
+    config = load_cli_config(config_path)
+    run_server(build_all_server(config, os.environ), transport, host, port, config=config)

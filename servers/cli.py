@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from servers.all_cli import all_sources
+from servers.audit_cli import audit
 from servers.check import check
+from servers.clients_cli import clients
 from servers.docs_cli import docs
 from servers.rest_cli import rest
 from servers.sql_cli import sql
@@ -18,5 +20,5 @@ def main() -> None:
     """ragbox MCP servers: documents, read-only SQL and REST APIs."""
 
 
-for command in (all_sources, check, docs, rest, sql):
+for command in (all_sources, audit, check, clients, docs, rest, sql):
     main.add_command(command)

@@ -13,9 +13,15 @@ from mcp.server.mcpserver import MCPServer
 
 from connectors.config import Config, find_config_path, load_config
 from connectors.errors import RagboxError
+from servers.audit import AuditLog, audit_path, known_secrets
+from servers.clients import ClientRegistry
+from servers.gate import install_gate
 from servers.transport import HttpSettings, serve
 
-__all__ = ["config_option", "load_cli_config", "serve_options", "run_server", "cli_errors"]
+__all__ = [
+    "cli_errors", "clients_path", "config_option", "load_cli_config", "run_server", "serve_options",
+    "server_config",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +42,7 @@ def serve_options(fn: F) -> F:
     fn = click.option("--port", type=int, default=8000, show_default=True, help="HTTP port.")(fn)
     fn = click.option(
         "--host", default="127.0.0.1", show_default=True,
-        help="HTTP bind address; anything but loopback needs RAGBOX_AUTH_TOKEN.",
+        help="HTTP bind address; anything but loopback needs RAGBOX_AUTH_TOKEN or a clients file.",
     )(fn)
     fn = click.option(
         "--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
@@ -50,15 +56,50 @@ def load_cli_config(config_path: Path | None) -> Config:
     return load_config(find_config_path(config_path, os.environ))
 
 
-def run_server(server: MCPServer, transport: str, host: str, port: int) -> None:
-    """Serve ``server``; the HTTP token comes from ``RAGBOX_AUTH_TOKEN``."""
+def server_config(config_path: Path | None = None) -> Config | None:
+    """The config whose ``[server]`` section guards a server: ``config_path`` (else the running
+    command's ``--config``), else ``RAGBOX_CONFIG``, else ``./ragbox.toml``; None when there is no such file
+    (``servers sql --db URL`` and the other one-source shortcuts need none)."""
+    if config_path is None:
+        context = click.get_current_context(silent=True)
+        config_path = context.params.get("config_path") if context is not None else None
+    path = find_config_path(config_path, os.environ)
+    if config_path is None and not path.exists():
+        return None
+    return load_config(path)
+
+
+def clients_path(config: Config | None) -> Path | None:
+    """The clients file: ``RAGBOX_CLIENTS_FILE``, else ``[server] clients``; None when neither is set."""
+    named = os.environ.get("RAGBOX_CLIENTS_FILE")
+    if named:
+        return Path(named).expanduser().resolve()
+    return config.server.clients if config is not None else None
+
+
+def run_server(server: MCPServer, transport: str, host: str, port: int, *, config: Config | None = None) -> None:
+    """Serve ``server`` with its gate: client scopes and the audit log from the config's ``[server]``
+    section (``config``, else the command's ``--config``); the shared HTTP token comes from ``RAGBOX_AUTH_TOKEN``."""
+    config = config or server_config()
+    path = audit_path(config)
+    audit = None
+    if path is not None:
+        settings = config.server  # type: ignore[union-attr]  # audit_path is None without a config
+        audit = AuditLog(path, max_bytes=settings.audit_max_bytes, max_age_days=settings.audit_max_age_days)
+    install_gate(server, audit=audit, secrets=known_secrets(config, os.environ))
     http = None
     if transport == "http":
+        clients = clients_path(config)
         try:
-            http = HttpSettings(host=host, port=port, token=os.environ.get("RAGBOX_AUTH_TOKEN") or None)
+            http = HttpSettings(host=host, port=port, token=os.environ.get("RAGBOX_AUTH_TOKEN") or None,
+                                clients=ClientRegistry(clients) if clients is not None else None)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
-    serve(server, transport, http)  # type: ignore[arg-type]
+    try:
+        serve(server, transport, http)  # type: ignore[arg-type]
+    finally:
+        if audit is not None:
+            audit.close()
 
 
 def cli_errors(fn: F) -> F:

@@ -20,7 +20,7 @@ from connectors.docs import MAX_PAGE_CHARS, MAX_TOP_K, DocumentIndex, Hit
 from connectors.errors import DocumentError
 from connectors.untrusted import fence
 from connectors.names import qualify
-from servers.base import READ_ONLY, add_source_tool, new_server
+from servers.base import READ_ONLY, add_source_tool, new_server, source_meta
 
 __all__ = [
     "UNTRUSTED_NOTICE",
@@ -198,7 +198,7 @@ def register_docs_resources(server: MCPServer, index: DocumentIndex, *, per_sour
             server.add_resource(FunctionResource(
                 uri=f"docs://{info.name}/{quote(document.path)}", name=f"{info.name}/{document.path}",
                 title=document.title, description=f"{document.title} ({info.name}, {document.chunks} chunks)",
-                mime_type="text/plain", fn=read,
+                mime_type="text/plain", fn=read, meta=source_meta(info.name, "get_document"),
             ))
 
 

@@ -32,7 +32,7 @@ from connectors.config import ApiSource
 from connectors.errors import ConfigError, ConnectorError
 from connectors.rest import RestApi, RestHttpError, RestResponse, ToolSpec
 from connectors.untrusted import fence
-from servers.base import new_server, source_meta
+from servers.base import add_tool, new_server, source_meta
 
 __all__ = ["build_rest_server", "load_api_toolsets", "register_rest_tools", "rest_tools"]
 
@@ -112,8 +112,8 @@ def register_rest_tools(server: MCPServer, apis: Sequence[RestApi]) -> None:
     for api, spec in _specs(apis):
         if server._tool_manager.get_tool(spec.name) is not None:  # see the module docstring
             raise ConfigError(f"A tool named {spec.name} already exists; rename the API '{api.name}'.")
-        server.add_tool(
-            _caller(api, spec), name=spec.name, title=spec.title, description=spec.description,
+        add_tool(
+            server, _caller(api, spec), name=spec.name, title=spec.title, description=spec.description,
             annotations=_annotations(spec), meta=source_meta(api.name, spec.name), structured_output=False,
         )
         tool = server._tool_manager.get_tool(spec.name)

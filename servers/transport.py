@@ -3,9 +3,20 @@
 HTTP security, in layers:
 
 - the server binds 127.0.0.1 unless told otherwise, and binding anywhere else
-  needs a bearer token (``RAGBOX_AUTH_TOKEN``), compared in constant time;
-- Host and Origin headers are checked against an allow-list (DNS rebinding);
-- ``/healthz`` answers without a token so that supervisors can probe it.
+  needs a token: the shared ``RAGBOX_AUTH_TOKEN`` or a clients file;
+- every request but ``/healthz`` (which supervisors probe) names its client with
+  ``Authorization: Bearer <token>``: a named client's token from the clients file
+  (``servers.clients``: it may use only its sources) or ``RAGBOX_AUTH_TOKEN``
+  (client ``default``, every source), both compared in constant time. With
+  neither configured, on loopback, no token is asked (client ``anonymous``);
+- the authenticated client rides in the ASGI scope to ``servers.gate``, which
+  filters what it lists, refuses what it may not call and audits every call;
+- Host and Origin headers are checked against an allow-list (DNS rebinding).
+
+Stdio is the local user who launched the server: client ``local``, every source.
+
+The transport is stateless: no session lives in the server between requests, so
+any number of instances can serve one client behind a load balancer.
 """
 
 from __future__ import annotations
@@ -23,7 +34,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["HttpSettings", "Transport", "build_http_app", "is_loopback", "serve"]
+from servers.clients import ANONYMOUS, CALLER_SCOPE_KEY, SHARED_TOKEN, Caller, ClientRegistry
+from servers.gate import install_gate
+
+__all__ = ["ClientAuth", "HttpSettings", "Transport", "build_http_app", "is_loopback", "serve"]
 
 Transport = Literal["stdio", "http"]
 HEALTH_PATH = "/healthz"
@@ -36,14 +50,16 @@ class HttpSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     token: str | None = None
+    clients: ClientRegistry | None = field(default=None, compare=False)
+    """Named client tokens (``[server] clients``); None: only ``token``, as before."""
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        if not is_loopback(self.host) and not self.token:
+        if not is_loopback(self.host) and not self.token and self.clients is None:
             raise ValueError(
                 f"Refusing to serve on {self.host} without a token: set RAGBOX_AUTH_TOKEN "
-                "to a long random string, or bind 127.0.0.1."
+                "to a long random string, or name a clients file ([server] clients), or bind 127.0.0.1."
             )
 
     def host_allow_list(self) -> list[str]:
@@ -71,31 +87,64 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class BearerAuth:
-    """ASGI middleware: every path but ``/healthz`` needs ``Authorization: Bearer <token>``."""
+class ClientAuth:
+    """ASGI middleware: names the client of every request but ``/healthz``, or answers 401.
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    The client goes into the scope under ``CALLER_SCOPE_KEY`` for ``servers.gate``.
+    """
+
+    def __init__(self, app: ASGIApp, *, token: str | None, clients: ClientRegistry | None) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._shared = f"Bearer {token}".encode() if token else None
+        self._clients = clients
+
+    def _caller(self, header: bytes) -> Caller | None:
+        if self._shared is None and self._clients is None:
+            return ANONYMOUS
+        if self._shared is not None and hmac.compare_digest(header, self._shared):
+            return SHARED_TOKEN
+        scheme, _, token = header.partition(b" ")
+        if self._clients is None or scheme.lower() != b"bearer" or not token:
+            return None
+        return self._clients.authenticate(token.decode("latin-1").strip())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] == HEALTH_PATH:
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"authorization", b"")
-        if not hmac.compare_digest(given, self._expected):
+        caller = self._caller(dict(scope["headers"]).get(b"authorization", b""))
+        if caller is None:
             response = JSONResponse(
-                {"error": "unauthorized", "hint": "send 'Authorization: Bearer <RAGBOX_AUTH_TOKEN>'"},
+                {"error": "unauthorized",
+                 "hint": "send 'Authorization: Bearer <token>': a client token from "
+                         "`python -m servers clients add`, or RAGBOX_AUTH_TOKEN"},
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
             await response(scope, receive, send)
             return
+        scope[CALLER_SCOPE_KEY] = caller
+        await self.app(scope, receive, send)
+
+
+class StripHeaderWhitespace:
+    """ASGI middleware: header values without the spaces and tabs around them (RFC 9110 §5.5).
+
+    uvicorn's httptools parser keeps trailing whitespace, and the SDK then refuses an
+    ``Mcp-Name: x `` header that the spec says means ``x``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "headers": [(k, v.strip(b" \t")) for k, v in scope["headers"]]}
         await self.app(scope, receive, send)
 
 
 def build_http_app(server: MCPServer, settings: HttpSettings) -> ASGIApp:
-    """The streamable-HTTP ASGI app for ``server`` at ``/mcp``, with ``/healthz`` and auth."""
+    """The streamable-HTTP ASGI app for ``server`` at ``/mcp``, with ``/healthz``, auth and the gate."""
 
     @server.custom_route(HEALTH_PATH, methods=["GET"])
     async def healthz(request: Request) -> PlainTextResponse:
@@ -106,8 +155,11 @@ def build_http_app(server: MCPServer, settings: HttpSettings) -> ASGIApp:
         allowed_hosts=settings.host_allow_list(),
         allowed_origins=settings.origin_allow_list(),
     )
-    app: Starlette = server.streamable_http_app(transport_security=security, host=settings.host)
-    return BearerAuth(app, settings.token) if settings.token else app
+    app: Starlette = server.streamable_http_app(
+        stateless_http=True, transport_security=security, host=settings.host
+    )
+    install_gate(server)  # no-op when run_server already installed it with the audit log
+    return ClientAuth(StripHeaderWhitespace(app), token=settings.token, clients=settings.clients)
 
 
 def serve(server: MCPServer, transport: Transport = "stdio", http: HttpSettings | None = None) -> None:
