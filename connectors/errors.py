@@ -10,6 +10,7 @@ handle any of them; each branch is defined by the package named on its right.
     │   ├── SqlError
     │   │   ├── SqlRefused         the guard refused the statement (carries the rule)
     │   │   ├── SqlTimeout         the query ran past its time limit
+    │   │   ├── SqlTooLarge        the query built or returned more data than a size limit allows
     │   │   └── SqlExecutionError  the database rejected the statement
     │   ├── DocumentError          a document could not be loaded, indexed or found
     │   │   ├── EmbedderError      an embedder could not start, or failed to embed
@@ -34,6 +35,7 @@ __all__ = [
     "SqlError",
     "SqlRefused",
     "SqlTimeout",
+    "SqlTooLarge",
     "SqlExecutionError",
     "DocumentError",
     "EmbedderError",
@@ -67,6 +69,18 @@ class SqlRefused(SqlError):
 
 class SqlTimeout(SqlError):
     """The query ran past its time limit and was cancelled."""
+
+
+class SqlTooLarge(SqlError):
+    """The query built or returned more data than a size or memory limit allows; ``limit`` names it.
+
+    ``limit`` is the name a person would look up: ``SQLITE_LIMIT_LENGTH``,
+    ``hard_heap_limit``, ``max_value_bytes``, ``max_result_bytes``, ``temp_file_limit`` …
+    """
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class SqlExecutionError(SqlError):

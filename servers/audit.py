@@ -166,12 +166,12 @@ class AuditLog:
         with self._lock:
             try:
                 self._conn.execute(_INSERT, row)  # autocommit: one transaction, one fsync
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, MemoryError) as exc:  # SQLite's heap limit is the whole process's
                 raise AuditError(f"Cannot write to the audit log {self.path}: {exc}") from None
             try:
                 if self._due():
                     self._rotate()
-            except (OSError, sqlite3.Error) as exc:  # the entry is safe; only rotation waits for next time
+            except (OSError, sqlite3.Error, MemoryError) as exc:  # the entry is safe; rotation waits
                 log.warning("Could not rotate the audit log %s: %s", self.path, exc)
 
     def _due(self) -> bool:

@@ -13,11 +13,19 @@ Data only, shared by the guard and SQL server tests and ``benchmarks/sql_guard.p
   against the Acme schema (``examples/acme/generate_db.py``: dates are ISO ``TEXT``,
   prices ``REAL``). ``PORTABLE`` queries run on both SQLite and PostgreSQL and appear
   once per dialect; the others are valid only in the dialect they name.
+- ``MEMORY_HOGS``: ``(dialect, layer, sql)``, read-only queries the guard's other rules
+  pass that build or return hundreds of MB, each stopped by a size limit (4 MiB values and
+  rows, 16 MiB per result, by default). ``layer`` is the first that stops it: ``guard`` (a
+  literal size, rule ``too_large``), ``database`` (SQLite's limits, PostgreSQL's row check
+  or its own), or ``engine`` (the bytes a result pulls into ragbox). Sizes that come from
+  data (``(SELECT count(*) FROM orders) * 75000``) are how a query hides one from the guard.
+  The PostgreSQL ones stay near 100 MB, since PostgreSQL builds a value before it can be
+  measured; the SQLite ones ask for up to 1 GB, SQLite's own default limit.
 """
 
 from __future__ import annotations
 
-__all__ = ["ALLOWED_TABLES", "ANY", "HOSTILE", "LEGIT", "PORTABLE", "RULES"]
+__all__ = ["ALLOWED_TABLES", "ANY", "HOSTILE", "LEGIT", "MEMORY_HOGS", "PORTABLE", "RULES"]
 
 ALLOWED_TABLES = frozenset(
     {"regions", "employees", "customers", "products", "orders", "order_items", "invoices"}
@@ -27,7 +35,7 @@ RULES = frozenset({
     "empty", "invalid_character", "parse_error", "one_statement", "comment", "read_only",
     "transaction_control", "session_setting", "pragma", "attach", "explain", "select_into",
     "locking_clause", "denied_function", "system_catalog", "table_not_allowed",
-    "unsupported_syntax", "render_mismatch", "too_long", "too_complex",
+    "unsupported_syntax", "render_mismatch", "too_long", "too_complex", "too_large",
 })  # fmt: skip
 ANY = RULES
 
@@ -571,4 +579,48 @@ LEGIT: list[tuple[str, str]] = [
     # SQLite: a CTE may refer to itself or to a later CTE without RECURSIVE
     (LITE, "WITH n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i FROM n"),
     (LITE, "WITH a AS (SELECT * FROM b), b AS (SELECT 1 AS x) SELECT * FROM a"),
+]
+
+# 100 columns of 4,000,000 bytes: each value is under the 4 MiB limit, the row is 400 MB.
+_WIDE = ", ".join(f"zeroblob({{n}}) AS c{i}" for i in range(100))
+
+MEMORY_HOGS: list[tuple[str, str, str]] = [
+    # --- SQLite: blob makers, printf widths, replace, concatenation, aggregates --------
+    (LITE, "guard", "SELECT randomblob(900000000)"),
+    (LITE, "guard", "SELECT zeroblob(1000000000)"),
+    (LITE, "guard", "SELECT length(hex(zeroblob(5e8)))"),
+    (LITE, "guard", "SELECT printf('%900000000d', 1)"),
+    (LITE, "guard", "SELECT printf('%*d', 900000000, 1)"),
+    (LITE, "guard", "SELECT length(replace(hex(zeroblob(1000000)), '0', hex(zeroblob(500))))"),
+    (LITE, "guard", "SELECT " + _WIDE.format(n=4000000)),
+    (LITE, "database", "SELECT length(randomblob((SELECT count(*) FROM orders) * 75000))"),
+    (LITE, "database", "SELECT length(hex(zeroblob((SELECT max(order_id) FROM orders) * 40000)))"),
+    (LITE, "database", "SELECT length(replace(group_concat(name), 'a', hex(zeroblob(100000)))) "
+                       "FROM customers"),
+    (LITE, "database", "WITH RECURSIVE r(s) AS (SELECT 'x' UNION ALL SELECT s || s FROM r "
+                       "WHERE length(s) < 1000000000) SELECT max(length(s)) FROM r"),
+    (LITE, "database", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       "WHERE i < 100000) SELECT length(group_concat(hex(randomblob(500)), '')) FROM n"),
+    (LITE, "database", "SELECT length(json_group_array(hex(randomblob(1000)))) FROM orders"),
+    (LITE, "database", "WITH s(n) AS (SELECT 4000000) SELECT " + _WIDE.format(n="n") + " FROM s"),
+    (LITE, "engine", "SELECT zeroblob(4000000) FROM orders"),
+    (LITE, "engine", "SELECT hex(randomblob(1500000)) FROM orders"),
+    # --- PostgreSQL: repeat, padding, format widths, string_agg, arrays ---------------
+    (PG, "guard", "SELECT repeat('x', 1000000000)"),
+    (PG, "guard", "SELECT lpad('x', 900000000, 'y')"),
+    (PG, "guard", "SELECT rpad('', 900000000)"),
+    (PG, "guard", "SELECT format('%900000000s', 'x')"),
+    (PG, "guard", "SELECT repeat(repeat('x', 100000), 10000)"),
+    (PG, "guard", "SELECT concat(repeat('x', 3000000), repeat('y', 3000000))"),
+    (PG, "database", "SELECT repeat('x', (SELECT count(*)::int FROM orders) * 10000)"),
+    (PG, "database", "SELECT length(repeat('x', 2000000000 + (SELECT 0)))"),
+    (PG, "database", "SELECT lpad('x', (SELECT count(*)::int FROM orders) * 5000)"),
+    (PG, "database", "SELECT string_agg(repeat('x', 1000), ',') FROM generate_series(1, 50000)"),
+    (PG, "database", "SELECT array_agg(repeat('x', 1000)) FROM generate_series(1, 20000)"),
+    (PG, "database", "SELECT replace(string_agg(name, ','), 'a', repeat('b', 100000)) FROM customers"),
+    (PG, "database", "WITH RECURSIVE r(s) AS (SELECT 'x'::text UNION ALL SELECT s || s FROM r "
+                     "WHERE length(s) < 30000000) SELECT max(s) FROM r"),
+    (PG, "database", "SELECT array_fill(1, ARRAY[(SELECT 200000000)])"),
+    (PG, "engine", "SELECT repeat('x', 3000000) FROM orders"),
+    (PG, "engine", "SELECT repeat(name, 200000) FROM customers"),
 ]

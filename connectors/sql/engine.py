@@ -2,9 +2,11 @@
 
 Each call passes four layers, each of which holds on its own:
 
-1. the sqlglot guard (``guard.py``) checks the statement and clamps its LIMIT;
-2. the connection is read-only at the database level (``readonly.py``);
-3. rows, cell sizes and time are bounded here;
+1. the sqlglot guard (``guard.py``) checks the statement, refuses literal sizes above
+   ``max_value_bytes`` and clamps its LIMIT;
+2. the connection is read-only at the database level, and caps values and memory there
+   (``readonly.py``);
+3. rows, cell sizes, the bytes a result pulls into this process, and time are bounded here;
 4. every statement runs in a transaction that is rolled back, never committed.
 
 Identifiers are never pasted into SQL text: table names come from SQLAlchemy's
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import sys
 import threading
 import time
 import uuid
@@ -32,9 +35,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from connectors.config import DatabaseSource
-from connectors.errors import SqlError, SqlExecutionError, SqlRefused, SqlTimeout
+from connectors.errors import SqlError, SqlExecutionError, SqlRefused, SqlTimeout, SqlTooLarge
 from connectors.sql.guard import guard_sql
-from connectors.sql.readonly import backend_for
+from connectors.sql.readonly import MAX_VALUE_BYTES, MiB, backend_for, mib
 from connectors.sql.values import ValueIndex, ValueMatch
 
 __all__ = [
@@ -57,6 +60,11 @@ class Limits:
     max_rows: int = 200
     timeout_s: float = 5.0
     max_cell_chars: int = 1_000
+    max_value_bytes: int = MAX_VALUE_BYTES
+    """The largest string, blob or row a query may build or return (SQLite's SQLITE_LIMIT_LENGTH,
+    a per-row check on PostgreSQL); literal sizes above it are refused before the query runs."""
+    max_result_bytes: int = 16 * MiB
+    """Raw bytes one result may pull into this process, counted row by row before cells are cut."""
     index_tables: int = 50
     """Tables whose text values :meth:`SqlDatabase.match_values` indexes."""
     index_values: int = 2_000
@@ -141,7 +149,9 @@ class SqlDatabase:
             raise SqlError(f"Database '{self.name}': not a SQLAlchemy URL ({exc}).") from None
         self._backend = backend_for(url)
         try:
-            self._engine = self._backend.create_engine(url, self.limits.timeout_s)
+            self._engine = self._backend.create_engine(
+                url, self.limits.timeout_s, max_value_bytes=self.limits.max_value_bytes
+            )
         except (NoSuchModuleError, ImportError) as exc:
             raise SqlError(
                 f"Database '{self.name}': no driver for '{url.drivername}' ({exc}); "
@@ -149,6 +159,9 @@ class SqlDatabase:
             ) from None
         self.dialect = self._backend.sqlglot_dialect
         self.dialect_name = self._backend.display_name
+        # Errors the driver raises itself, where SQLAlchemy does not wrap them (PostgreSQL's
+        # streamed rows come straight from psycopg).
+        self._driver_error = getattr(self._engine.dialect.loaded_dbapi, "Error", DBAPIError)
         self._allowed = {t.lower() for t in self.allowed_tables} if self.allowed_tables else None
         self._comments: dict[str, tuple[str | None, dict[str, str]]] = {}
         self._values: ValueIndex | None = None
@@ -166,6 +179,8 @@ class SqlDatabase:
                 max_rows=source.max_rows,
                 timeout_s=source.timeout_s,
                 max_cell_chars=source.max_cell_chars,
+                max_value_bytes=source.max_value_bytes,
+                max_result_bytes=max(Limits.max_result_bytes, 4 * source.max_value_bytes),
             ),
         )
 
@@ -287,25 +302,36 @@ class SqlDatabase:
             raise SqlError("limit must be at least 1.")
         if timeout_s is not None and timeout_s <= 0:
             raise SqlError("timeout_s must be positive.")
-        cap = min(limit or self.limits.max_rows, self.limits.max_rows)
-        seconds = min(timeout_s or self.limits.timeout_s, self.limits.timeout_s)
+        limits = self.limits
+        cap = min(limit or limits.max_rows, limits.max_rows)
+        seconds = min(timeout_s or limits.timeout_s, limits.timeout_s)
         # One row past the cap tells us whether the result was truncated.
-        guarded = guard_sql(sql, dialect=self.dialect, max_rows=cap + 1, allowed_tables=self._allowed)
+        guarded = guard_sql(
+            sql, dialect=self.dialect, max_rows=cap + 1, allowed_tables=self._allowed,
+            max_value_bytes=limits.max_value_bytes,
+        )
         started = time.perf_counter()
-        with self._read(seconds) as conn:
-            result = conn.exec_driver_sql(self._verbatim(guarded.sql))
-            columns = tuple(result.keys())
-            fetched = result.fetchmany(cap + 1)
+        rows: list[tuple[Cell, ...]] = []
+        pulled = 0
+        with self._read(seconds) as conn, self._backend.execute(
+            conn, guarded.sql, max_value_bytes=limits.max_value_bytes
+        ) as (columns, fetched):
+            # Row by row: each raw row is cut to cells before the next is fetched, so at most
+            # one row of big values is held. The guard's LIMIT ends the stream after cap + 1.
+            for raw in fetched:
+                pulled += sum(map(sys.getsizeof, raw))  # what the row's values cost this process
+                if pulled > limits.max_result_bytes:
+                    raise SqlTooLarge(
+                        "max_result_bytes",
+                        f"The result would pull more than {mib(limits.max_result_bytes)} into ragbox "
+                        f"(max_result_bytes) after {len(rows) + 1} rows, so the query was stopped. Select "
+                        "less data: fewer rows or columns, substr(col, 1, 1000) or length(col) for "
+                        "long values, or an aggregate.",
+                    )
+                if len(rows) <= cap:
+                    rows.append(tuple(_cell(v, limits.max_cell_chars) for v in raw))
         elapsed_ms = (time.perf_counter() - started) * 1000
-        max_chars = self.limits.max_cell_chars
-        rows = tuple(tuple(_cell(v, max_chars) for v in row) for row in fetched[:cap])
-        return QueryResult(columns, rows, len(fetched) > cap, round(elapsed_ms, 2), guarded.sql)
-
-    def _verbatim(self, sql: str) -> str:
-        """``sql`` escaped so that drivers with %-style placeholders run it as written."""
-        if self._engine.dialect.paramstyle in ("format", "pyformat"):
-            return sql.replace("%", "%%")
-        return sql
+        return QueryResult(columns, tuple(rows[:cap]), len(rows) > cap, round(elapsed_ms, 2), guarded.sql)
 
     def _read(self, seconds: float | None = None) -> _ReadTransaction:
         return _ReadTransaction(self, seconds or self.limits.timeout_s)
@@ -341,10 +367,20 @@ class _ReadTransaction:
             self._conn.rollback()
         finally:
             self._conn.close()
-        if isinstance(exc, DBAPIError):
+        # MemoryError: Python's sqlite3 raises it for SQLITE_NOMEM, which the heap limit causes.
+        if isinstance(exc, (DBAPIError, self._db._driver_error, MemoryError)):
             raise self._map(exc) from None
 
-    def _map(self, exc: DBAPIError) -> Exception:
+    def _map(self, exc: BaseException) -> Exception:
+        too_large = self._db._backend.too_large(exc, self._db.limits.max_value_bytes)
+        if too_large is not None:
+            return too_large
+        if isinstance(exc, MemoryError):
+            return SqlTooLarge(
+                "memory",
+                "The query ran out of memory and was stopped. Select less data: fewer rows and "
+                "columns, substr(col, 1, 1000) or length(col) instead of whole big values.",
+            )
         message = _first_line(exc)
         timed_out = time.monotonic() >= self._deadline - 0.01 or "statement timeout" in message
         if timed_out or "interrupted" in message:

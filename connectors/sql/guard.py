@@ -16,7 +16,10 @@ must hold on its own. The guard works in layers, cheapest and most general first
 5. **Whole-tree walk.** Writes can hide below a SELECT root (``WITH x AS (DELETE …
    RETURNING *) SELECT …``), so every node is checked: no statement nodes anywhere,
    every CTE and subquery body is itself a read query, no ``SELECT … INTO``, no
-   ``FOR UPDATE/SHARE``, no denied function, no system catalog, only allow-listed tables.
+   ``FOR UPDATE/SHARE``, no denied function, no system catalog, only allow-listed tables,
+   and, given ``max_value_bytes``, no function call whose literal arguments alone make it
+   build a bigger value (``repeat('x', 1e9)``, ``zeroblob(5e8)``, ``printf('%900000000d')``);
+   the database caps values too, whatever their size depends on.
 6. **Clamp and re-render.** The outermost LIMIT becomes ``min(literal, max_rows)``;
    the tree is rendered back to SQL without comments, and that text is parsed and
    checked once more, so what the database runs is exactly what was checked (a tokenizer
@@ -40,6 +43,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from connectors.errors import SqlRefused
+from connectors.sql.sizes import check_sizes
 
 __all__ = ["MAX_SQL_CHARS", "GuardedSql", "guard_sql"]
 
@@ -134,12 +138,14 @@ def guard_sql(
     dialect: str,
     max_rows: int,
     allowed_tables: Collection[str] | None = None,
+    max_value_bytes: int | None = None,
 ) -> GuardedSql:
     """Check that ``sql`` is one read-only query and return it re-rendered with LIMIT clamped.
 
     ``dialect`` is a sqlglot dialect name; ``allowed_tables`` (case-insensitive, bare or
-    ``schema.table``) limits the tables the query may touch. Raises ``SqlRefused`` naming
-    the broken rule, ``ValueError`` for a bad ``dialect`` or ``max_rows``.
+    ``schema.table``) limits the tables the query may touch; ``max_value_bytes`` refuses
+    calls whose literal arguments build a larger value. Raises ``SqlRefused`` naming the
+    broken rule, ``ValueError`` for a bad ``dialect`` or ``max_rows``.
     """
     if max_rows < 1:
         raise ValueError(f"max_rows must be at least 1, not {max_rows}")
@@ -154,14 +160,14 @@ def guard_sql(
         )
     try:
         root = _unwrap_parentheses(_parse_one(sql, dialect))
-        tables = _check(root, dialect, allowed)
+        tables = _check(root, dialect, allowed, max_value_bytes)
         root = _clamp_limit(root, max_rows)
         rendered = root.sql(dialect=dialect, comments=False, normalize_functions=False)
 
         # Check what will run, not only what came in: the rendered text must parse back
         # to the same tree and pass the same checks.
         again = _parse_one(rendered, dialect)
-        _check(again, dialect, allowed)
+        _check(again, dialect, allowed, max_value_bytes)
         if again.sql(dialect=dialect, comments=False, normalize_functions=False) != rendered:
             raise SqlRefused(
                 "render_mismatch",
@@ -235,7 +241,9 @@ def _unwrap_parentheses(root: exp.Expr) -> exp.Expr:
     return root
 
 
-def _check(root: exp.Expr, dialect: str, allowed: frozenset[str] | None) -> frozenset[str]:
+def _check(
+    root: exp.Expr, dialect: str, allowed: frozenset[str] | None, max_value_bytes: int | None = None
+) -> frozenset[str]:
     """Apply every tree rule to ``root``; return the real tables it touches."""
     if not isinstance(root, _READ_QUERIES):
         raise _refuse_statement(root)
@@ -292,6 +300,8 @@ def _check(root: exp.Expr, dialect: str, allowed: frozenset[str] | None) -> froz
                 "files or the server, or runs SQL the guard cannot check); remove it and "
                 "use plain column expressions",
             )
+    if max_value_bytes is not None:
+        check_sizes(root, funcs, max_value_bytes, fold=_fold)
     return _check_tables(tables, allowed, dialect)
 
 

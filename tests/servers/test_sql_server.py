@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
 import httpx
 import httpx2
 import pytest
@@ -13,8 +14,10 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from connectors.sql.engine import Limits, SqlDatabase
+from connectors.sql.readonly import MiB, SQLiteBackend
 from servers.sql import build_sql_server
-from testkit.sql_corpus import HOSTILE
+from testkit.servers import free_port, running
+from testkit.sql_corpus import HOSTILE, MEMORY_HOGS
 from tests.support import run_async as run, EXAMPLES, REPO, data_digest, mcp_http_server
 
 
@@ -127,6 +130,29 @@ def test_bad_calls_are_tool_errors_and_the_server_stays_up(server, arguments, ex
     bad, good = run(check)
     assert bad.is_error
     assert expected in bad.content[0].text
+    assert good.structured_content["rows"] == [[6]]
+
+
+@pytest.mark.parametrize(
+    ("sql", "limit"),
+    [
+        ("SELECT randomblob(900000000)", "max_value_bytes"),
+        ("WITH RECURSIVE r(s) AS (SELECT 'x' UNION ALL SELECT s || s FROM r WHERE length(s) < 1e9) "
+         "SELECT max(length(s)) FROM r", "SQLITE_LIMIT_LENGTH"),
+        ("SELECT zeroblob(4000000) FROM orders", "max_result_bytes"),
+    ],
+)  # fmt: skip
+def test_memory_limits_are_tool_errors_that_name_the_limit(server, sql, limit):
+    async def check():
+        async with Client(server) as client:
+            bad = await client.call_tool("run_query", {"sql": sql})
+            good = await client.call_tool("run_query", {"sql": "SELECT count(*) AS n FROM regions"})
+            return bad, good
+
+    bad, good = run(check)
+    assert bad.is_error
+    text = bad.content[0].text
+    assert limit in text and "select less data" in text.lower() and "Traceback" not in text
     assert good.structured_content["rows"] == [[6]]
 
 
@@ -252,6 +278,58 @@ def test_hostile_corpus_changes_nothing_in_postgres(acme_pg):
 
 
 # -- over HTTP ----------------------------------------------------------------
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc: this test needs Linux")
+
+
+@pytest.mark.slow
+def test_memory_hogs_in_parallel_over_http_leave_the_server_up_and_small(acme_sqlite, record_property):
+    hogs = [sql for dialect, _, sql in MEMORY_HOGS if dialect == "sqlite"]
+    assert len(hogs) >= 16
+    port = free_port()
+    args = [sys.executable, "-m", "servers", "sql", "--db", f"sqlite:///{acme_sqlite}",
+            "--transport", "http", "--port", str(port)]  # fmt: skip
+
+    async def fire(base: str, pid: int):
+        async with httpx2.AsyncClient(timeout=120) as http:
+            async with Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+                warm = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM orders"})
+                assert warm.structured_content["rows"] == [[12000]]
+                before = peak_rss_mib(pid)
+                results = {}
+
+                async def one(i: int, sql: str) -> None:
+                    results[i] = await client.call_tool("run_query", {"sql": sql})
+
+                async with anyio.create_task_group() as group:  # all at once
+                    for i, sql in enumerate(hogs):
+                        group.start_soon(one, i, sql)
+                after = await client.call_tool("run_query", {"sql": "SELECT count(*) FROM orders"})
+                return before, [results[i] for i in range(len(hogs))], after
+
+    with running(args, ready_url=f"http://127.0.0.1:{port}/healthz") as proc:
+        before, results, after = run(fire, f"http://127.0.0.1:{port}", proc.pid)
+        peak = peak_rss_mib(proc.pid)
+        assert proc.poll() is None  # still up
+
+    failed = [(sql, r.content[0].text[:120]) for sql, r in zip(hogs, results) if not r.is_error]
+    assert failed == []
+    assert all("Traceback" not in r.content[0].text for r in results)
+    assert after.structured_content["rows"] == [[12000]]
+    # SQLite's heap is capped for the whole process, and the driver copies at most as much
+    # again, plus slack for the allocator (366-419 MiB measured); unlimited, these queries
+    # ask for several GB (benchmarks/sql_memory.py).
+    bound = before + 2 * SQLiteBackend.HEAP_LIMIT / MiB + 128
+    print(f"server peak RSS: {before:.0f} MiB warm, {peak:.0f} MiB after {len(hogs)} hogs at once "
+          f"(bound {bound:.0f} MiB)")  # fmt: skip
+    record_property("peak_rss_mib", round(peak))
+    assert peak < bound
 
 
 async def http_tables(base: str, token: str | None = None) -> int:

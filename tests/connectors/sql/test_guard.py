@@ -11,7 +11,7 @@ import pytest
 import sqlglot
 
 from connectors.errors import ConnectorError, SqlRefused
-from connectors.sql import guard
+from connectors.sql import guard, sizes
 from connectors.sql.guard import MAX_SQL_CHARS, GuardedSql, guard_sql
 from connectors.sql.engine import SqlDatabase
 from testkit.sql_corpus import ALLOWED_TABLES, HOSTILE, LEGIT, RULES
@@ -44,9 +44,10 @@ def test_corpus_is_large_enough_and_covers_both_dialects() -> None:
 
 
 def test_corpus_rules_are_the_rules_the_guard_names() -> None:
-    tree = ast.parse(Path(guard.__file__).read_text(encoding="utf-8"))
+    trees = [ast.parse(Path(module.__file__).read_text(encoding="utf-8")) for module in (guard, sizes)]
     named = {
         node.args[0].value
+        for tree in trees
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "SqlRefused"
         and isinstance(node.args[0], ast.Constant)
