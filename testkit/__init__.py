@@ -7,6 +7,7 @@ Nothing here imports ``tests`` or the product packages, so a benchmark can use i
 - ``testkit.llm_server``: ``FakeLLM``, speaking Ollama's and OpenAI's APIs, and its replies.
 - ``testkit.counting_proxy``: ``CountingProxy``, counting LLM calls and tokens.
 - ``testkit.sql_corpus``: hostile and legitimate SQL for the read-only guard.
+- ``testkit.load_balancer``: nginx in front of several server instances, in a temporary folder.
 """
 
 from testkit.counting_proxy import CountedCall, CountingProxy
