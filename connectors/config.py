@@ -327,6 +327,15 @@ class ServerConfig(_Section):
     audit_max_age_days: float = Field(
         30, ge=0, description="Rotate once the oldest live entry is older than this; 0 = never by age."
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host header values the HTTP server accepts besides loopback and its bind address, "
+        "such as the name a load balancer serves (\"rag.example.com\", or \"rag.example.com:*\" for any port).",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser Origin values the HTTP server accepts besides its own, such as \"https://rag.example.com\".",
+    )
 
     @field_validator("clients")
     @classmethod

@@ -92,7 +92,9 @@ def run_server(server: MCPServer, transport: str, host: str, port: int, *, confi
         clients = clients_path(config)
         try:
             http = HttpSettings(host=host, port=port, token=os.environ.get("RAGBOX_AUTH_TOKEN") or None,
-                                clients=ClientRegistry(clients) if clients is not None else None)
+                                clients=ClientRegistry(clients) if clients is not None else None,
+                                allowed_hosts=tuple(config.server.allowed_hosts) if config else (),
+                                allowed_origins=tuple(config.server.allowed_origins) if config else ())
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
     try:

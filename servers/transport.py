@@ -169,4 +169,6 @@ def serve(server: MCPServer, transport: Transport = "stdio", http: HttpSettings 
         return
     http = http or HttpSettings()
     app = build_http_app(server, http)
-    uvicorn.run(app, host=http.host, port=http.port, log_level="warning")
+    # Keep-alive longer than a load balancer's (nginx: 4 s in the README's example), so that the
+    # balancer, not this server, closes an idle connection: no request is sent into a closing one.
+    uvicorn.run(app, host=http.host, port=http.port, log_level="warning", timeout_keep_alive=75)

@@ -10,7 +10,7 @@ from connectors.docs.chunking import chunk_document, chunk_id, estimate_tokens
 from connectors.docs.discovery import FoundFile, discover_files
 from connectors.docs.encoding import BinaryContent, decode_bytes
 from connectors.docs.globs import glob_match
-from connectors.docs.index import MAX_PAGE_CHARS, MAX_TOP_K, DocumentIndex
+from connectors.docs.index import MAX_PAGE_CHARS, MAX_QUERY_CHARS, MAX_TOP_K, DocumentIndex
 from connectors.docs.loaders import load_bytes, load_document, supported_suffixes
 from connectors.docs.models import (
     Chunk,
@@ -29,6 +29,7 @@ from connectors.docs.search import reciprocal_rank_fusion
 
 __all__ = [
     "MAX_PAGE_CHARS",
+    "MAX_QUERY_CHARS",
     "MAX_TOP_K",
     "BinaryContent",
     "Chunk",

@@ -26,6 +26,8 @@ __all__ = ["DATABASE_NAME", "MAX_PAGE_CHARS", "MAX_TOP_K", "DocumentIndex"]
 
 DATABASE_NAME = "docs.sqlite3"
 MAX_TOP_K = 50
+MAX_QUERY_CHARS = 2_000
+"""A question or keywords; a longer query costs seconds to embed and match, and finds nothing better."""
 MAX_PAGE_CHARS = 20_000
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "semantic", "keyword")
 
@@ -112,6 +114,11 @@ class DocumentIndex:
         """The best passages for ``query``, best first."""
         if not query.strip():
             raise DocumentError("The query is empty; pass the question or keywords to look for.")
+        if len(query) > MAX_QUERY_CHARS:
+            raise DocumentError(
+                f"The query is {len(query):,} characters long and the limit is {MAX_QUERY_CHARS:,}; "
+                "send the question or a few keywords."
+            )
         if mode not in SEARCH_MODES:
             raise DocumentError(f"Unknown search mode '{mode}'; use one of: {', '.join(SEARCH_MODES)}.")
         if not 1 <= top_k <= MAX_TOP_K:

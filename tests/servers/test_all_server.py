@@ -140,3 +140,23 @@ def test_check_names_what_to_fix_and_exits_non_zero(tmp_path):
     assert "docs ingest" in out  # nothing indexed yet
     assert "TICKETS_TOKEN" in out
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_allowed_hosts_and_origins_from_the_config_let_a_load_balancers_name_in(tmp_path, tickets_api):
+    import httpx
+
+    from tests.support import mcp_http_server
+
+    config = write_demo_config(tmp_path, EXAMPLES / "acme" / "acme.db", tickets_api)
+    config.write_text(config.read_text() + '\n[server]\naudit = false\nallowed_hosts = ["rag.example.com"]\n'
+                      'allowed_origins = ["https://rag.example.com"]\n')
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
+              "MCP-Protocol-Version": "2025-11-25"}
+    with mcp_http_server("all", "--config", str(config), env={"TICKETS_TOKEN": TICKETS_TOKEN}) as base:
+        named = httpx.post(f"{base}/mcp", json=body, headers={**accept, "Host": "rag.example.com",
+                                                               "Origin": "https://rag.example.com"})
+        assert named.status_code == 200, named.text
+        assert httpx.post(f"{base}/mcp", json=body, headers={**accept, "Host": "evil.example"}).status_code == 421
+        assert httpx.post(f"{base}/mcp", json=body, headers={**accept, "Origin": "https://evil.example"}).status_code == 403

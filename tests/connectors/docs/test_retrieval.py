@@ -112,3 +112,12 @@ def test_list_sources_counts_chunks(acme_index: DocumentIndex) -> None:
     by_path = {d.path: d for d in info.documents}
     assert by_path["handbook.md"].chunks >= 10
     assert sum(d.chunks for d in info.documents) == acme_index.keyword.count("handbook")
+
+
+def test_an_oversize_query_is_refused_before_any_work(acme_index: DocumentIndex) -> None:
+    from connectors.docs import MAX_QUERY_CHARS
+    from connectors.errors import DocumentError
+
+    with pytest.raises(DocumentError, match=f"limit is {MAX_QUERY_CHARS:,}; send the question"):
+        acme_index.search("annual leave " * 4_000)
+    assert acme_index.search("x" * MAX_QUERY_CHARS, top_k=1, mode="keyword") is not None  # the limit itself passes
