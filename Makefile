@@ -13,8 +13,15 @@ LOCK   := requirements.lock
 FRESH  := .venv-upgrade
 # The embedded LLM: llama-cpp-python builds from its sdist (about 5 minutes on 2 cores), so the
 # wheel is built once into $(WHEELS) and installed from there on every later venv.
+# It is built for this CPU (-march=native) but without ggml's AMX kernels: where the CPU
+# reports AMX and the kernel or sandbox does not give threads the tile state, they die of
+# SIGILL on the first long prompt (seen on a Xeon VM). -U drops the macro that enables them,
+# whatever -march=native defines. The flags name the folder, so a wheel built otherwise is
+# never reused, and pip's own wheel cache is bypassed for the same reason.
 WHEELS ?= $(HOME)/.cache/ragbox/wheels
 LLAMA  := $(shell sed -n 's/^llama_cpp_python==//p' $(LOCK))
+LLAMA_CFLAGS := -U__AMX_INT8__
+LLAMA_WHEELS := $(WHEELS)/llama-$(LLAMA)-noamx
 LOCAL  := $(VENV)/.installed-local
 
 .PHONY: install local model demo test bench upgrade clean
@@ -39,12 +46,13 @@ $(STAMP): pyproject.toml $(LOCK)
 install: $(STAMP)
 
 $(LOCAL): $(STAMP)
-	@mkdir -p $(WHEELS)
-	@if ! ls $(WHEELS)/llama_cpp_python-$(LLAMA)-*.whl >/dev/null 2>&1; then \
-	  echo "Building llama-cpp-python $(LLAMA) for the embedded LLM: about 5 minutes on 2 cores, once (kept in $(WHEELS))."; \
-	  $(BIN)/pip wheel -q --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA); \
+	@mkdir -p $(LLAMA_WHEELS)
+	@if ! ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA)-*.whl >/dev/null 2>&1; then \
+	  echo "Building llama-cpp-python $(LLAMA) for the embedded LLM: about 5 minutes on 2 cores, once (kept in $(LLAMA_WHEELS))."; \
+	  CMAKE_ARGS="-DCMAKE_C_FLAGS=$(LLAMA_CFLAGS) -DCMAKE_CXX_FLAGS=$(LLAMA_CFLAGS)" \
+	    $(BIN)/pip wheel -q --no-deps --no-cache-dir -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA); \
 	fi
-	$(BIN)/pip install -q -c $(LOCK) --find-links $(WHEELS) -e '.[dev,local]'
+	$(BIN)/pip install -q -c $(LOCK) --find-links $(LLAMA_WHEELS) -e '.[dev,local]'
 	touch $(LOCAL)
 
 # llama-cpp-python in the venv
@@ -72,7 +80,7 @@ upgrade:
 	rm -rf $(FRESH)
 	$(PYTHON) -m venv $(FRESH)
 	$(FRESH)/bin/pip install -q --upgrade pip
-	$(FRESH)/bin/pip install -q --find-links $(WHEELS) -e '.[dev,local]'
+	$(FRESH)/bin/pip install -q --find-links $(LLAMA_WHEELS) -e '.[dev,local]'
 	{ grep '^#' $(LOCK); $(FRESH)/bin/pip freeze --all --exclude-editable --exclude setuptools; } > $(LOCK).new
 	@changes=$$(diff $(LOCK) $(LOCK).new | sed -n 's/^< /- /p; s/^> /+ /p'); echo "$${changes:-no version changed}"
 	mv $(LOCK).new $(LOCK)
