@@ -132,6 +132,16 @@ def _tool_error(ctx: ServerRequestContext[Any, Any], message: str) -> HandlerRes
         return wire
 
 
+async def _audited(entry: _Pending, call_next: CallNext, ctx: ServerRequestContext[Any, Any]) -> HandlerResult:
+    """``call_next(ctx)``; a call that raises (or is cancelled) is still audited, as ``error``."""
+    try:
+        return await call_next(ctx)
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await entry.finish("error", detail=type(exc).__name__)
+        raise
+
+
 def _returned(result: Mapping[str, Any]) -> tuple[int | None, int]:
     """(rows, bytes of text) a tool result carries: ``row_count``, else the length of its first list."""
     content = result.get("content") or result.get("contents") or []
@@ -217,11 +227,7 @@ class Gate:
         call = _Call()
         token = _CURRENT.set(call)
         try:
-            result = await call_next(ctx)
-        except BaseException as exc:
-            with anyio.CancelScope(shield=True):
-                await entry.finish("error", detail=type(exc).__name__)
-            raise
+            result = await _audited(entry, call_next, ctx)
         finally:
             _CURRENT.reset(token)
         wire = result if isinstance(result, Mapping) else {}
@@ -241,12 +247,7 @@ class Gate:
         if not caller.allows(source):
             await entry.finish("refused", rule=SCOPE_RULE, detail=f"outside the client's sources ({source})")
             raise MCPError(code=INVALID_PARAMS, message=f"Resource {uri} is not available to client {caller.name!r}.")
-        try:
-            result = await call_next(ctx)
-        except BaseException as exc:
-            with anyio.CancelScope(shield=True):
-                await entry.finish("error", detail=type(exc).__name__)
-            raise
+        result = await _audited(entry, call_next, ctx)
         _, size = _returned(result if isinstance(result, Mapping) else {})
         if not await entry.finish("ok", size=size):
             raise MCPError(code=INTERNAL_ERROR, message=_WITHHELD)

@@ -21,7 +21,7 @@ from connectors.sql.engine import Limits, SqlDatabase
 from connectors.sql.guard import guard_sql
 from connectors.sql.readonly import MAX_VALUE_BYTES, MiB, PostgresBackend, SQLiteBackend, backend_for
 from testkit.sql_corpus import MEMORY_HOGS
-from tests.support import REPO
+from tests.support import REPO, need
 
 POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
 ACTIONS = ("select less data", "build less data", "use a smaller", "make it cheaper")
@@ -341,7 +341,7 @@ def test_big_but_ordinary_queries_run_under_the_limits(dialect, request):
 @pytest.mark.slow
 def test_spider_gold_queries_run_under_the_limits():
     if not (SPIDER / "questions.jsonl").is_file():
-        pytest.skip(f"the Spider dev subset is not at {SPIDER}")
+        need(f"the Spider dev subset is not at {SPIDER}")
     questions = [json.loads(line) for line in (SPIDER / "questions.jsonl").read_text().splitlines()]
     dbs = {db_id: open_db(f"sqlite:///{SPIDER / 'dbs' / f'{db_id}.sqlite'}") for db_id in {q["db_id"] for q in questions}}
     failed = []
