@@ -107,7 +107,7 @@ class LLMConfig(_Section):
 class EmbeddingsConfig(_Section):
     """Which embedder turns text into vectors (documents and the agent's router)."""
 
-    provider: str = Field("default", description="default | ollama | hashing")
+    provider: str = Field("default", description="default | minilm-int8 | ollama | hashing")
     model: str | None = None
     host: str | None = None
     models_dir: Path | None = Field(

@@ -14,7 +14,7 @@ from connectors.errors import DocumentError
 
 __all__ = ["SCHEMA_VERSION", "open_database"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,7 +49,32 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts (chunks_fts, rowid, text, title, heading)
     VALUES ('delete', old.rowid, old.text, old.title, old.heading);
 END;
+-- Words (schema 2): Latin-script text is searched here, where a term is one token and its
+-- posting list is read once, instead of as a phrase of trigrams. Porter stemming keeps what
+-- the trigram index gave for free: "leave" finds "leaves".
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_words USING fts5(
+    text, title, heading, content='chunks', content_rowid='rowid',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_words_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_words (rowid, text, title, heading) VALUES (new.rowid, new.text, new.title, new.heading);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_words_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_words (chunks_words, rowid, text, title, heading)
+    VALUES ('delete', old.rowid, old.text, old.title, old.heading);
+END;
 """
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an index written by an older ragbox up to :data:`SCHEMA_VERSION`, in place."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is not None and int(row[0]) < 2:
+        # The words table was just created empty beside existing chunks: fill it from them.
+        conn.execute("INSERT INTO chunks_words (chunks_words) VALUES ('rebuild')")
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+    )
 
 
 def open_database(path: Path) -> sqlite3.Connection:
@@ -60,9 +85,7 @@ def open_database(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_SCHEMA)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        _migrate(conn)
     except sqlite3.Error as exc:
         raise DocumentError(
             f"Cannot open the document index at {path}: {exc}. Check the data directory "

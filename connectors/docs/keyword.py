@@ -1,9 +1,15 @@
-"""Keyword search: SQLite FTS5 with the trigram tokenizer, ranked by BM25.
+"""Keyword search: SQLite FTS5, ranked by BM25, in two indexes over the same rows.
 
-Trigrams match substrings, so one index serves English (``leave`` finds
-``leaves``) and Japanese, which has no spaces. A query becomes an OR of its
-words (three letters or more, minus stop words) and, for CJK runs, of their
-character trigrams.
+- ``chunks_words`` (``porter unicode61``) serves a query in Latin script: each word is
+  one token, so a common word costs one posting list, not a phrase of trigrams.
+- ``chunks_fts`` (``trigram``) serves a query with CJK in it: Japanese has no spaces,
+  and trigrams match inside a run of characters.
+
+A query becomes an OR of its words (three letters or more, minus stop words) and,
+for CJK runs, of their character trigrams. The ranking runs inside FTS5 with the
+``LIMIT`` pushed down (``ORDER BY rank LIMIT n``), so only the best ``n`` rows are
+joined to their chunks and filtered; when the filters (sources, path glob) leave too
+few of them, the search runs again unbounded.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from connectors.docs.globs import glob_match
 from connectors.docs.models import Chunk
 
-__all__ = ["KeywordIndex", "fts_query"]
+__all__ = ["CANDIDATES", "KeywordIndex", "fts_query", "fts_table"]
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
 _WORD = re.compile(r"[^\W_]+(?:[-.'][^\W_]+)*")
@@ -27,6 +34,14 @@ _STOPWORDS = frozenset(
     "my me we i a so no up via per".split()
 )
 _BM25_WEIGHTS = (1.0, 0.5, 0.8)  # text, title, heading
+_RANK = "bm25(" + ", ".join(str(w) for w in _BM25_WEIGHTS) + ")"
+CANDIDATES = 200
+"""The most keyword matches ranked per query before filters; a multiple of any fused pool."""
+
+
+def fts_table(query: str) -> str:
+    """The FTS5 table that serves ``query``: trigrams when it holds CJK, words otherwise."""
+    return "chunks_fts" if _CJK.search(query) else "chunks_words"
 
 
 def fts_query(query: str) -> str | None:
@@ -71,17 +86,39 @@ class KeywordIndex:
         match = fts_query(query)
         if match is None or not sources:
             return []
-        marks = ",".join("?" * len(sources))
-        weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
-        sql = (
-            f"SELECT c.chunk_id, -bm25(chunks_fts, {weights}) AS score "
-            "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            f"WHERE chunks_fts MATCH ? AND c.source IN ({marks}) "
-            "AND (? IS NULL OR glob_match(c.path, ?)) "
-            f"ORDER BY bm25(chunks_fts, {weights}) LIMIT ?"
-        )
-        rows = self._conn.execute(sql, (match, *sources, path_glob, path_glob, limit))
-        return [(chunk_id, float(score)) for chunk_id, score in rows]
+        table = fts_table(query)
+        cap = max(CANDIDATES, limit)
+        ranked = self._conn.execute(
+            f"SELECT rowid, -rank FROM {table} WHERE {table} MATCH ? AND rank MATCH ? "
+            "ORDER BY rank LIMIT ?", (match, _RANK, cap),
+        ).fetchall()
+        found = self._filter(ranked, sources, path_glob)
+        if len(found) < limit and len(ranked) == cap:
+            # The filters threw away too many of the best matches: rank them all.
+            ranked = self._conn.execute(
+                f"SELECT rowid, -rank FROM {table} WHERE {table} MATCH ? AND rank MATCH ? "
+                "ORDER BY rank", (match, _RANK),
+            ).fetchall()
+            found = self._filter(ranked, sources, path_glob)
+        return found[:limit]
+
+    def _filter(
+        self, ranked: Sequence[tuple[int, float]], sources: Sequence[str], path_glob: str | None
+    ) -> list[tuple[str, float]]:
+        """The chunk ids of ``ranked`` rows in ``sources`` (and ``path_glob``), order kept."""
+        wanted = set(sources)
+        ids: dict[int, str] = {}
+        rowids = [r for r, _ in ranked]
+        for start in range(0, len(rowids), 500):
+            batch = rowids[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT rowid, chunk_id, source, path FROM chunks WHERE rowid IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            for rowid, chunk_id, source, path in rows:
+                if source in wanted and (path_glob is None or glob_match(path, path_glob)):
+                    ids[rowid] = chunk_id
+        return [(ids[r], float(score)) for r, score in ranked if r in ids]
 
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         """The stored chunks for ``ids`` (missing ids are left out)."""

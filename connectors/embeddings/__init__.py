@@ -1,7 +1,7 @@
 """Embedders: one interface (``name``, ``dim``, ``embed``), looked up by provider name.
 
     from connectors.embeddings import get_embedder
-    embedder = get_embedder(config.embeddings)      # "default" | "ollama" | "hashing"
+    embedder = get_embedder(config.embeddings)      # "default" | "minilm-int8" | "ollama" | "hashing"
     vectors = embedder.embed(["a passage", "another"])
 
 A pure library (no MCP): the docs connector and the agent's router both use it.
@@ -14,7 +14,12 @@ from __future__ import annotations
 from connectors.embeddings.base import Embedder
 from connectors.embeddings.hashing import HashingEmbedder, hashing_factory
 from connectors.embeddings.ollama_embedder import OllamaEmbedder, ollama_factory
-from connectors.embeddings.onnx_minilm import OnnxMiniLMEmbedder, default_factory, find_minilm_dir
+from connectors.embeddings.onnx_minilm import (
+    OnnxMiniLMEmbedder,
+    default_factory,
+    find_minilm_dir,
+    int8_factory,
+)
 from connectors.embeddings.registry import (
     EmbedderFactory,
     available_embedders,
@@ -35,5 +40,6 @@ __all__ = [
 ]
 
 register_embedder("default", default_factory)
+register_embedder("minilm-int8", int8_factory)
 register_embedder("ollama", ollama_factory)
 register_embedder("hashing", hashing_factory)

@@ -130,3 +130,33 @@ def test_ollama_errors_say_what_to_do(fake_ollama: str) -> None:
         get_embedder(EmbeddingsConfig(provider="ollama", model="bge-m3", host=fake_ollama))
     with pytest.raises(EmbedderError, match="Cannot reach Ollama.*ollama serve"):
         get_embedder(EmbeddingsConfig(provider="ollama", host="http://127.0.0.1:9"))
+
+
+@pytest.mark.slow
+def test_int8_embedder_has_its_own_name_and_stays_close_to_fp32(
+    minilm: Embedder, models_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    int8 = get_embedder(EmbeddingsConfig(provider="minilm-int8", models_dir=models_dir))
+    assert (int8.name, int8.dim) == ("all-MiniLM-L6-v2-int8", 384) and int8.name != minilm.name
+    built = list((tmp_path / "ragbox" / "models" / "all-MiniLM-L6-v2-int8").glob("model-*.onnx"))
+    assert len(built) == 1 and not list(built[0].parent.glob("*.part"))
+    texts = ["How many days of annual leave do I get?", "vacation allowance per year",
+             "The robot vacuum shows error E-217", "hotel cap per night on business trips"]
+    fp32, q = np.array(minilm.embed(texts)), np.array(int8.embed(texts))
+    assert np.allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-5)
+    assert ((fp32 * q).sum(axis=1) > 0.95).all()
+    assert q[0] @ q[1] > q[0] @ q[2] + 0.2
+    # A second embedder reuses the quantized file instead of building it again.
+    mtime = built[0].stat().st_mtime_ns
+    get_embedder(EmbeddingsConfig(provider="minilm-int8", models_dir=models_dir))
+    assert built[0].stat().st_mtime_ns == mtime
+
+
+@pytest.mark.slow
+def test_token_batches_keep_input_order_for_mixed_lengths(minilm: Embedder) -> None:
+    texts = [("word " * n).strip() for n in (300, 1, 50, 7, 120, 2)] * 30  # several token batches
+    together = np.array(minilm.embed(texts))
+    alone = np.array([minilm.embed([t])[0] for t in texts[:6]])
+    assert np.allclose(together[:6], alone, atol=1e-5) and np.allclose(together[6:12], alone, atol=1e-5)
+    assert minilm.embed([]) == []
