@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -206,10 +206,37 @@ def _old_keyword(index: DocumentIndex, query: str, limit: int) -> None:
     ).fetchall()
 
 
-def build_bulk(size: int, data: Path, store_url: str | None) -> DocumentIndex:
-    rng = random.Random(42)
-    vocabulary = sorted({w for w in (ACME / "handbook.md").read_text().split() if w.isalpha()})
-    word_vectors = np.random.default_rng(42).standard_normal((len(vocabulary), 384)).astype(np.float32)
+def corpus(kind: str) -> tuple[list[str], np.ndarray]:
+    """The bulk corpus's vocabulary and each word's probability per token.
+
+    ``zipf``: the words of the Acme documents, commonest first, then made-up words up to
+    50,000, with P(rank r) proportional to 1/r (Zipf's law, as in real text). ``uniform``:
+    the handbook's ~300 words, equally likely, so every word is in a quarter of the
+    chunks; the corpus of the issue 14 "before" figures, kept as the worst case for FTS5.
+    """
+    if kind == "uniform":
+        words = sorted({w for w in (ACME / "handbook.md").read_text().split() if w.isalpha()})
+        return words, np.full(len(words), 1 / len(words))
+    counts: dict[str, int] = {}
+    for path in ACME.rglob("*"):
+        if path.suffix in (".md", ".txt", ".rst"):
+            for word in re.findall(r"[a-z]+", path.read_text(errors="replace").lower()):
+                counts[word] = counts.get(word, 0) + 1
+    words = sorted(counts, key=lambda w: (-counts[w], w))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    n = 0
+    while len(words) < 50_000:
+        n += 1
+        words.append("zq" + "".join(letters[(n // 26**i) % 26] for i in range(4)))
+    weights = 1 / np.arange(1, len(words) + 1)
+    return words, weights / weights.sum()
+
+
+def build_bulk(size: int, data: Path, store_url: str | None, kind: str) -> DocumentIndex:
+    rng = np.random.default_rng(42)
+    vocabulary, probability = corpus(kind)
+    cumulative = np.cumsum(probability)
+    word_vectors = rng.standard_normal((len(vocabulary), 384)).astype(np.float32)
     bulk = HashingEmbedder()  # named like the real store would be; vectors come from numpy
     index = DocumentIndex(sources=[DocumentsSource(name="bench", paths=[data])], data_dir=data,
                           embedder=bulk, store_url=store_url)
@@ -218,7 +245,8 @@ def build_bulk(size: int, data: Path, store_url: str | None) -> DocumentIndex:
         path = f"file{f:05}.md"
         chunks, vectors = [], []
         for j in range(per_file):
-            words = [rng.randrange(len(vocabulary)) for _ in range(rng.randint(40, 120))]
+            draws = rng.random(int(rng.integers(40, 121))) * cumulative[-1]
+            words = np.minimum(np.searchsorted(cumulative, draws), len(vocabulary) - 1)
             text = " ".join(vocabulary[w] for w in words)
             vector = word_vectors[words].sum(axis=0)
             vectors.append((vector / np.linalg.norm(vector)).tolist())
@@ -232,11 +260,12 @@ def build_bulk(size: int, data: Path, store_url: str | None) -> DocumentIndex:
     return index
 
 
-def bench_search(size: int, query_embedder: Embedder, work: Path, store_url: str | None, label: str) -> None:
+def bench_search(size: int, query_embedder: Embedder, work: Path, store_url: str | None, label: str,
+                 kind: str) -> None:
     started = time.perf_counter()
-    index = build_bulk(size, work / f"search{size}-{label.split()[0]}", store_url)
-    print(f"\nsearch @ {size:,} chunks, {label} (built in {time.perf_counter() - started:.0f}s), "
-          "query embedding included:")
+    index = build_bulk(size, work / f"search{size}-{label.split()[0]}-{kind}", store_url, kind)
+    print(f"\nsearch @ {size:,} chunks of the {kind} corpus, {label} (built in "
+          f"{time.perf_counter() - started:.0f}s), query embedding included:")
     index.embedder = query_embedder  # the store keeps the bulk collection open; queries use MiniLM
     for q in QUERIES:  # warm the page cache and the session
         index.search(q, top_k=5)
@@ -280,6 +309,7 @@ def main() -> None:
                         default=Path(os.environ.get("RAGBOX_MODELS_DIR") or REPO.parent / "shared" / "models"))
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--corpus", default="zipf,uniform", help="bulk corpora to search: zipf, uniform")
     parser.add_argument("--chroma-server", action="store_true", help="also search a `chroma run` server")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
@@ -316,8 +346,9 @@ def main() -> None:
                 server, url = chroma_server(work)
                 stores.append((url, "chroma run server"))
             for size in (int(s) for s in args.sizes.split(",") if s):
-                for url, label in stores:
-                    bench_search(size, fp32, work, url, label)
+                for kind in args.corpus.split(","):
+                    for url, label in stores:
+                        bench_search(size, fp32, work, url, label, kind)
         finally:
             if server is not None:
                 stop_process(server)

@@ -12,11 +12,13 @@ from pathlib import Path
 from connectors.docs.globs import glob_match
 from connectors.errors import DocumentError
 
-__all__ = ["SCHEMA_VERSION", "open_database"]
+__all__ = ["SCHEMA_VERSION", "WORDS_TOKENIZER", "open_database"]
 
 SCHEMA_VERSION = 2
+WORDS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+"""How ``chunks_words`` splits text into terms; a query must be stemmed the same way."""
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     source TEXT NOT NULL,
@@ -54,7 +56,7 @@ END;
 -- the trigram index gave for free: "leave" finds "leaves".
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_words USING fts5(
     text, title, heading, content='chunks', content_rowid='rowid',
-    tokenize='porter unicode61 remove_diacritics 2'
+    tokenize='{WORDS_TOKENIZER}'
 );
 CREATE TRIGGER IF NOT EXISTS chunks_words_ai AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_words (rowid, text, title, heading) VALUES (new.rowid, new.text, new.title, new.heading);

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+import connectors.docs.ingest as ingest_module
 from connectors.docs import DocumentIndex
+from connectors.docs.models import IngestProgress
 from connectors.embeddings import HashingEmbedder
 from connectors.errors import DocumentError
 from tests.connectors.docs.conftest import ACME_DOCS, IndexFactory
@@ -156,3 +159,63 @@ def test_chroma_server_mode_ingests_searches_and_updates(
     assert pruned.removed == ("handbook.md",)
     assert_consistent(index)
     assert "localhost" in index.store.location or "127.0.0.1" in index.store.location
+
+
+def _many_files(folder: Path, files: int) -> None:
+    folder.mkdir()
+    for i in range(files):
+        (folder / f"note_{i:02}.md").write_text(f"# Note {i}\n\nRoom {i} is booked on day {i} for team {i}.")
+
+
+def test_batches_span_files_and_each_report_follows_its_commit(
+    make_index: IndexFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_module, "BATCH_CHUNKS", 3)  # 12 one-chunk files: four batches
+    folder = tmp_path / "notes"
+    _many_files(folder, 12)
+    index = make_index(folder)
+    embed_calls: list[int] = []
+    embed = index.embedder.embed
+    monkeypatch.setattr(index.embedder, "embed", lambda texts: embed_calls.append(len(texts)) or embed(texts))
+    database = index.data_dir / "docs.sqlite3"
+    states: list[tuple[str, str]] = []
+
+    def progress(event: IngestProgress) -> None:
+        with sqlite3.connect(database) as other:  # another connection sees only committed rows
+            (state,) = other.execute("SELECT state FROM files WHERE path = ?", (event.path,)).fetchone()
+        states.append((event.path, state))
+
+    (summary,) = index.ingest(progress=progress)
+    assert embed_calls == [3, 3, 3, 3]
+    assert [p for p, _ in states] == sorted(p.name for p in folder.iterdir())
+    assert {s for _, s in states} == {"done"}
+    assert len(summary.added) == 12
+    assert_consistent(index)
+
+
+def test_a_failed_write_stops_the_run_and_the_next_run_converges(
+    make_index: IndexFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_module, "BATCH_CHUNKS", 4)
+    folder = tmp_path / "notes"
+    _many_files(folder, 12)
+    index = make_index(folder)
+    upsert = index.store.upsert
+    calls: list[int] = []
+
+    def flaky(chunks, vectors):  # type: ignore[no-untyped-def]
+        calls.append(len(chunks))
+        if len(calls) == 2:
+            raise DocumentError("Chroma went away")
+        upsert(chunks, vectors)
+
+    monkeypatch.setattr(index.store, "upsert", flaky)
+    with pytest.raises(DocumentError, match="Chroma went away"):
+        index.ingest()
+    records = index.manifest.records("handbook")
+    assert sum(r.state == "done" for r in records.values()) == 4  # the first batch, committed
+    assert sum(r.state == "pending" for r in records.values()) == 4  # the failed one, marked
+    monkeypatch.setattr(index.store, "upsert", upsert)
+    (summary,) = index.ingest()
+    assert len(summary.added) == 8 and len(summary.unchanged) == 4
+    assert_consistent(index)

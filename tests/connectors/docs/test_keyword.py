@@ -1,5 +1,5 @@
-"""The keyword index: which FTS5 table a query goes to, the pushed-down LIMIT, and the
-schema-1 upgrade (run on real SQLite files)."""
+"""The keyword index: which FTS5 table a query goes to, the pushed-down LIMIT, narrowing a
+query of common words, and the schema-1 upgrade (run on real SQLite files)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectors.docs.database import SCHEMA_VERSION, open_database
+import connectors.docs.keyword as keyword
 from connectors.docs.keyword import CANDIDATES, KeywordIndex, fts_table
 from connectors.docs.models import Chunk
 
@@ -65,3 +66,42 @@ def test_a_schema_1_index_gains_the_word_table_when_opened(tmp_path: Path) -> No
     conn = open_database(path)
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert [i for i, _ in KeywordIndex(conn).search("leave", limit=5, sources=["a"])] == ["a:leave.md:0"]
+
+
+def test_document_counts_use_the_index_stems_and_follow_writes(index: KeywordIndex) -> None:
+    index.replace("a", "a.md", [_chunk("a", "a.md", i, "Leaves are granted yearly.") for i in range(3)])
+    assert index._document_counts(["leave", "leaves", "e-217", "absent"]) == {
+        "leave": 3, "leaves": 3, "e-217": 0, "absent": 0}
+    index.replace("b", "b.md", [_chunk("b", "b.md", 0, "Error E-217 means leave the room.")])
+    assert index._document_counts(["leave", "e-217"]) == {"leave": 4, "e-217": 1}
+
+
+def _corpus(index: KeywordIndex) -> None:
+    filler = [_chunk("f", "f.md", i, f"hotel night policy filler {i}") for i in range(30)]
+    index.replace("f", "f.md", filler)
+    index.replace("a", "all.md", [_chunk("a", "all.md", 0, "hotel cap per night for travel")])
+    index.replace("a", "two.md", [_chunk("a", "two.md", 0, "the cap on a hotel room")])
+    index.replace("a", "cap.md", [_chunk("a", "cap.md", i, f"cap {i}") for i in range(3)])
+
+
+def test_a_query_of_common_words_is_narrowed_to_chunks_with_two_or_more(
+    index: KeywordIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _corpus(index)
+    # hotel 32 rows + cap 5 + night 31 = 68 over budget; the pairs bound (41) fits.
+    monkeypatch.setattr(keyword, "RANKED_ROWS", 50)
+    narrowed = [i for i, _ in index.search("hotel cap night", limit=3, sources=["a", "f"])]
+    assert narrowed[:2] == ["a:all.md:0", "a:two.md:0"]  # all three words, then cap + hotel
+    assert narrowed[2].startswith("f:")  # "hotel night": two words, but common ones
+
+
+def test_when_even_pairs_are_too_many_all_words_come_first_then_the_rarest(
+    index: KeywordIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _corpus(index)
+    monkeypatch.setattr(keyword, "RANKED_ROWS", 10)
+    found = [i for i, _ in index.search("hotel cap night", limit=8, sources=["a", "f"])]
+    # One row holds all three words; the rest come from "cap", the rarest word, and
+    # none from the 30 rows that hold only the common "hotel night".
+    assert found[0] == "a:all.md:0"
+    assert set(found) == {"a:all.md:0", "a:two.md:0", "a:cap.md:0", "a:cap.md:1", "a:cap.md:2"}
