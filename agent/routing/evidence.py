@@ -15,8 +15,11 @@ Each is at most one tool call per source, of a few milliseconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
+from typing import TypeVar
 
 from agent.catalog import ValueHint
 from agent.routing.identifiers import find_identifiers, identifier_nouns
@@ -115,16 +118,34 @@ def _keyword(question: str, source: SourceConfig, run: Run) -> tuple[float | Non
     return scores[0], max(0.0, gap), str(hits[0].get("title") or hits[0].get("path") or "")
 
 
+T = TypeVar("T")
+
+
 def gather_evidence(question: str, sources: Sequence[SourceConfig], run: Run,
                     exposed: Mapping[str, Sequence[str]]) -> dict[str, Evidence]:
-    """Each source's evidence for ``question``; ``exposed`` holds what each source's server exposes."""
-    found: dict[str, Evidence] = {}
-    for source in sources:
-        identifiers, strength = _identifiers(question, source, run, exposed)
-        keyword, gap, title = _keyword(question, source, run)
-        found[source.name] = Evidence(
-            identifiers=identifiers, identifier_strength=strength,
-            values=tuple(run.catalog.find_values(source.name, question)),
-            keyword=keyword, keyword_gap=gap, keyword_title=title, passage=_passage(question, source, run),
-        )
+    """Each source's evidence for ``question``; ``exposed`` holds what each source's server exposes.
+
+    The MCP calls (each source's keyword search, passage search and value look-up) do not
+    depend on each other, so they run at once: routing waits for the slowest, not the sum.
+    Each runs in a copy of this context, so its step lands in this question's trace.
+    """
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="evidence") as pool:
+        def soon(fn: Callable[..., T], *args: object) -> Future[T]:
+            return pool.submit(copy_context().run, fn, *args)
+
+        pending = {
+            source.name: (soon(_keyword, question, source, run),
+                          soon(run.catalog.find_values, source.name, question),
+                          soon(_passage, question, source, run))
+            for source in sources
+        }
+        found: dict[str, Evidence] = {}
+        for source in sources:
+            keyword, values, passage = pending[source.name]
+            identifiers, strength = _identifiers(question, source, run, exposed)
+            score, gap, title = keyword.result()
+            found[source.name] = Evidence(
+                identifiers=identifiers, identifier_strength=strength, values=tuple(values.result()),
+                keyword=score, keyword_gap=gap, keyword_title=title, passage=passage.result(),
+            )
     return found

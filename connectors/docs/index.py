@@ -29,6 +29,8 @@ MAX_TOP_K = 50
 MAX_QUERY_CHARS = 2_000
 """A question or keywords; a longer query costs seconds to embed and match, and finds nothing better."""
 MAX_PAGE_CHARS = 20_000
+QUERY_VECTORS = 512
+"""Query embeddings kept: an agent searches one question several times (routing, then its answer)."""
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "semantic", "keyword")
 
 
@@ -53,6 +55,7 @@ class DocumentIndex:
         self.manifest = Manifest(self._conn)
         self.keyword = KeywordIndex(self._conn)
         self._ingester = Ingester(conn=self._conn, store=self.store, embedder=embedder)
+        self._query_vectors: dict[tuple[str, str], list[float]] = {}
 
     @classmethod
     def open(cls, config: Config, embedder: Embedder | None = None) -> DocumentIndex:
@@ -148,7 +151,7 @@ class DocumentIndex:
     def _semantic(
         self, query: str, names: list[str], path_glob: str | None, limit: int
     ) -> list[tuple[str, float]]:
-        vector = self.embedder.embed([query])[0]
+        vector = self._query_vector(query)
         found: list[tuple[str, float]] = []
         for name in names:
             paths = None
@@ -156,6 +159,17 @@ class DocumentIndex:
                 paths = [p for p in self.manifest.paths(name) if glob_match(p, path_glob)]
             found.extend(self.store.query(name, vector, limit=limit, paths=paths))
         return sorted(found, key=lambda entry: -entry[1])[:limit]
+
+    def _query_vector(self, query: str) -> list[float]:
+        """``query``'s embedding, from the last :data:`QUERY_VECTORS` queries when it is one of them."""
+        key = (self.embedder.name, query)
+        vector = self._query_vectors.get(key)
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
+            if len(self._query_vectors) >= QUERY_VECTORS:
+                self._query_vectors.clear()
+            self._query_vectors[key] = vector
+        return vector
 
     def list_sources(self) -> list[SourceInfo]:
         """Every source with its indexed documents (chunk counts, when indexed)."""

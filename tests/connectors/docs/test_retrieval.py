@@ -121,3 +121,16 @@ def test_an_oversize_query_is_refused_before_any_work(acme_index: DocumentIndex)
     with pytest.raises(DocumentError, match=f"limit is {MAX_QUERY_CHARS:,}; send the question"):
         acme_index.search("annual leave " * 4_000)
     assert acme_index.search("x" * MAX_QUERY_CHARS, top_k=1, mode="keyword") is not None  # the limit itself passes
+
+
+def test_a_repeated_query_is_embedded_once(make_index: IndexFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = make_index(ACME_DOCS)
+    index.ingest()
+    embedded: list[str] = []
+    embed = index.embedder.embed
+    monkeypatch.setattr(index.embedder, "embed", lambda texts: embedded.extend(texts) or embed(texts))
+    first = index.search("remote work allowance", top_k=1, mode="semantic")
+    again = index.search("remote work allowance", top_k=3, mode="hybrid")  # the agent's answer search
+    index.search("hotel cap per night", top_k=1, mode="semantic")
+    assert embedded == ["remote work allowance", "hotel cap per night"]
+    assert again[0].chunk_id == first[0].chunk_id or first[0].chunk_id in {h.chunk_id for h in again}
