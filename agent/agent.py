@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
@@ -85,10 +85,18 @@ class Agent:
         route: str | None = None,
         on_token: TokenSink | None = None,
         history: Sequence[Turn] = (),
+        allowed: Collection[str] | None = None,
     ) -> Answer:
-        """Answer ``question``; ``route`` forces a source, ``history`` holds earlier turns of a chat."""
+        """Answer ``question``; ``route`` forces a source, ``history`` holds earlier turns of a chat,
+        ``allowed`` limits the sources to those a client may use (None: every source).
+
+        Safe to call from several threads at once: each question has its own trace and run.
+        """
         if self._stack is None:
             raise AgentError("Use the agent inside `with Agent(...) as agent:`.")
+        sources = self.sources if allowed is None else [s for s in self.sources if s.name in allowed]
+        if not sources:
+            raise AgentError("This client may use none of the configured sources; ask the admin for access.")
         trace = Trace()
         self.catalog.trace = trace
         run = Run(llm=self.llm, router_llm=self.router_llm, catalog=self.catalog, vectors=self.vectors,
@@ -96,7 +104,7 @@ class Agent:
         # A follow-up ("and last year?") means little alone: route and act on it with the last question.
         standalone = f"{question} (follow-up to: {history[-1].question})" if history else question
         with trace.timed("routing"):
-            chosen = route_question(standalone, self.sources, run, forced=route)
+            chosen = route_question(standalone, sources, run, forced=route)
         down = {name: why for name in chosen.sources if (why := self.catalog.down(name)) is not None}
         if down:
             trace.add("sources_down", sources=down)
@@ -123,6 +131,11 @@ class Agent:
             on_token(cited[len(text):])
         return Answer(text=cited, citations=citations_for(cited, blocks), route=chosen, trace=trace,
                       blocks=blocks, attributed=attributed, llm=self.llm.describe())
+
+    def warm(self) -> None:
+        """Load the router's embedder and the LLM now, not on the first question (``agent serve``)."""
+        _ = self.vectors.embedder
+        self.llm.warm()
 
     def down(self) -> dict[str, str]:
         """The sources that cannot be used now, with why."""

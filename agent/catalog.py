@@ -7,6 +7,7 @@ operation summaries) and the database strategy links the schema with it.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -111,16 +112,30 @@ def _sample(value: Any) -> str:
 
 @dataclass
 class Catalog:
-    """Cached views of the sources' servers; every fetch is a step in ``trace`` when one is set."""
+    """Cached views of the sources' servers; every fetch is a step in ``trace`` when one is set.
+
+    ``trace`` is the current question's: a context variable, so that questions answered at
+    once in several threads (``agent serve``) each record only their own steps.
+    """
 
     hub: McpHub
     sources: dict[str, SourceConfig]
-    trace: Trace | None = None
+    _trace: ContextVar[Trace | None] = field(
+        default_factory=lambda: ContextVar("catalog_trace", default=None), init=False, repr=False
+    )
     _tables: dict[str, list[TableInfo]] = field(default_factory=dict)
     _dialects: dict[str, str | None] = field(default_factory=dict)
     _schemas: dict[tuple[str, str], TableSchema] = field(default_factory=dict)
     _titles: dict[str, list[str]] = field(default_factory=dict)
     _values: dict[tuple[str, str], list[ValueHint]] = field(default_factory=dict)
+
+    @property
+    def trace(self) -> Trace | None:
+        return self._trace.get()
+
+    @trace.setter
+    def trace(self, trace: Trace | None) -> None:
+        self._trace.set(trace)
 
     def source(self, name: str) -> SourceConfig:
         try:

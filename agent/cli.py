@@ -1,4 +1,4 @@
-"""``python -m agent``: ask, chat, and list sources."""
+"""``python -m agent``: ask, chat, serve, and list sources."""
 
 from __future__ import annotations
 
@@ -144,6 +144,44 @@ def chat(config_path: Path | None, debug: bool, show_trace: bool) -> None:
             if show_trace:
                 print_trace(console, answer)
             history.append(Turn(question=question, answer=answer.text))
+
+
+@main.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback needs RAGBOX_AUTH_TOKEN or a clients file.")
+@click.option("--port", type=int, default=8090, show_default=True)
+@click.option("--max-running", type=click.IntRange(1), default=4, show_default=True,
+              help="Questions answered at once; more wait.")
+@click.option("--max-waiting", type=click.IntRange(0), default=32, show_default=True,
+              help="Questions that may wait; one more gets HTTP 429.")
+@clean_errors
+def serve(config_path: Path | None, debug: bool, host: str, port: int, max_running: int, max_waiting: int) -> None:
+    """Serve the agent over the OpenAI chat API (/v1) and a chat page (/), until stopped."""
+    import uvicorn
+
+    from agent.serve import ServeSettings, create_app
+    from servers.cli_options import clients_path
+    from servers.clients import ClientRegistry
+    from servers.transport import HttpSettings
+
+    path = find_config_path(config_path, os.environ)
+    config = load_config(path)
+    clients = clients_path(config)
+    try:
+        http = HttpSettings(host=host, port=port, token=os.environ.get("RAGBOX_AUTH_TOKEN") or None,
+                            clients=ClientRegistry(clients) if clients is not None else None,
+                            allowed_hosts=tuple(config.server.allowed_hosts),
+                            allowed_origins=tuple(config.server.allowed_origins))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    env = dict(os.environ)
+    with Agent(config, default_specs(config, path, env), env=env) as agent:
+        agent.warm()
+        app = create_app(agent, ServeSettings(http=http, max_running=max_running, max_waiting=max_waiting))
+        click.echo(f"ragbox agent on http://{host}:{port}/ (OpenAI API at /v1, model 'ragbox'); Ctrl-C stops it",
+                   err=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=75)
 
 
 @main.command()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
@@ -37,10 +37,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from servers.clients import ANONYMOUS, CALLER_SCOPE_KEY, SHARED_TOKEN, Caller, ClientRegistry
 from servers.gate import install_gate
 
-__all__ = ["ClientAuth", "HttpSettings", "Transport", "build_http_app", "is_loopback", "serve"]
+__all__ = ["HEALTH_PATH", "UNAUTHORIZED_HINT", "ClientAuth", "HttpSettings", "Transport", "build_http_app", "is_loopback", "serve"]
 
 Transport = Literal["stdio", "http"]
 HEALTH_PATH = "/healthz"
+UNAUTHORIZED_HINT = ("send 'Authorization: Bearer <token>': a client token from "
+                     "`python -m servers clients add`, or RAGBOX_AUTH_TOKEN")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,13 +90,16 @@ def is_loopback(host: str) -> bool:
 
 
 class ClientAuth:
-    """ASGI middleware: names the client of every request but ``/healthz``, or answers 401.
+    """ASGI middleware: names the client of every request but ``open_paths`` (``/healthz``), or answers 401.
 
     The client goes into the scope under ``CALLER_SCOPE_KEY`` for ``servers.gate``.
     """
 
-    def __init__(self, app: ASGIApp, *, token: str | None, clients: ClientRegistry | None) -> None:
+    def __init__(self, app: ASGIApp, *, token: str | None, clients: ClientRegistry | None,
+                 open_paths: tuple[str, ...] = (HEALTH_PATH,), refusal: dict[str, Any] | None = None) -> None:
         self.app = app
+        self._open = open_paths  # a path, or a prefix when it ends with "/"
+        self._refusal = refusal or {"error": "unauthorized", "hint": UNAUTHORIZED_HINT}
         self._shared = f"Bearer {token}".encode() if token else None
         self._clients = clients
 
@@ -109,18 +114,14 @@ class ClientAuth:
         return self._clients.authenticate(token.decode("latin-1").strip())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == HEALTH_PATH:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or any(path == p or (p.endswith("/") and p != "/" and path.startswith(p))
+                                          for p in self._open):
             await self.app(scope, receive, send)
             return
         caller = self._caller(dict(scope["headers"]).get(b"authorization", b""))
         if caller is None:
-            response = JSONResponse(
-                {"error": "unauthorized",
-                 "hint": "send 'Authorization: Bearer <token>': a client token from "
-                         "`python -m servers clients add`, or RAGBOX_AUTH_TOKEN"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            response = JSONResponse(self._refusal, status_code=401, headers={"WWW-Authenticate": "Bearer"})
             await response(scope, receive, send)
             return
         scope[CALLER_SCOPE_KEY] = caller

@@ -72,6 +72,10 @@ class ChatModel(ABC):
         """Which LLM this is, for people: provider, model and where it runs."""
         return f"{self.provider} {self.model} at {self.host}"
 
+    def warm(self) -> None:
+        """Get ready for the first question (a long-running server calls this once); a server
+        backend has nothing to do, since its server keeps the model loaded."""
+
     @abstractmethod
     def chat(
         self,

@@ -196,6 +196,9 @@ class LlamaCppChat(ChatModel):
     def model_file(self) -> ModelFile:
         return resolve_model(self.model, model_dirs(self.config.models_dir))
 
+    def warm(self) -> None:
+        self.load()
+
     def load(self) -> LoadedModel:
         """The loaded model, shared by every backend object of this process that names it."""
         try:  # say what is missing before looking for a model

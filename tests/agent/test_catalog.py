@@ -13,7 +13,9 @@ from servers.sql import build_sql_server
 
 
 def sales_catalog(hub: McpHub) -> Catalog:
-    return Catalog(hub, {}, trace=Trace())
+    catalog = Catalog(hub, {})
+    catalog.trace = Trace()
+    return catalog
 
 
 def test_a_table_renders_as_create_table_with_keys_comment_and_samples():
