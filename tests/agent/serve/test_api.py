@@ -134,6 +134,10 @@ def test_twenty_parallel_chats_finish_without_errors_or_cross_talk(serve: ServeF
             parts = api.chat.completions.create(model="ragbox:handbook", messages=messages, stream=True)
             return i, "".join(c.choices[0].delta.content or "" for c in parts if c.choices)
         reply = api.chat.completions.create(model="ragbox:handbook", messages=messages)
+        trace = reply.model_extra["ragbox"]["trace"]  # this question's steps only, none of another's
+        assert [c["purpose"] for c in trace["llm_calls"]] == ["answer"]
+        queries = [s["detail"]["arguments"]["query"] for s in trace["steps"] if s["name"] == "tool"]
+        assert queries and all(q.endswith(f"m{i:02}") for q in queries), queries
         return i, reply.choices[0].message.content
 
     with ThreadPoolExecutor(20) as pool:
