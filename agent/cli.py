@@ -161,8 +161,7 @@ def serve(config_path: Path | None, debug: bool, host: str, port: int, max_runni
     import uvicorn
 
     from agent.serve import ServeSettings, create_app
-    from servers.cli_options import clients_path
-    from servers.clients import ClientRegistry
+    from servers.clients import ClientRegistry, clients_path
     from servers.transport import HttpSettings
 
     path = find_config_path(config_path, os.environ)

@@ -14,7 +14,7 @@ from mcp.server.mcpserver import MCPServer
 from connectors.config import Config, find_config_path, load_config
 from connectors.errors import RagboxError
 from servers.audit import AuditLog, audit_path, known_secrets
-from servers.clients import ClientRegistry
+from servers.clients import ClientRegistry, clients_path
 from servers.gate import install_gate
 from servers.transport import HttpSettings, serve
 
@@ -67,14 +67,6 @@ def server_config(config_path: Path | None = None) -> Config | None:
     if config_path is None and not path.exists():
         return None
     return load_config(path)
-
-
-def clients_path(config: Config | None) -> Path | None:
-    """The clients file: ``RAGBOX_CLIENTS_FILE``, else ``[server] clients``; None when neither is set."""
-    named = os.environ.get("RAGBOX_CLIENTS_FILE")
-    if named:
-        return Path(named).expanduser().resolve()
-    return config.server.clients if config is not None else None
 
 
 def run_server(server: MCPServer, transport: str, host: str, port: int, *, config: Config | None = None) -> None:

@@ -42,6 +42,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from connectors.config import Config
 from connectors.errors import ConfigError
 from connectors.names import SOURCE_NAME
 
@@ -56,6 +57,7 @@ __all__ = [
     "LOCAL",
     "SHARED_TOKEN",
     "add_client",
+    "clients_path",
     "hash_token",
     "new_token",
     "read_clients",
@@ -312,3 +314,11 @@ class ClientRegistry:
 
     def __len__(self) -> int:
         return len(self._callers)
+
+
+def clients_path(config: Config | None) -> Path | None:
+    """The clients file: ``RAGBOX_CLIENTS_FILE``, else ``[server] clients``; None when neither is set."""
+    named = os.environ.get("RAGBOX_CLIENTS_FILE")
+    if named:
+        return Path(named).expanduser().resolve()
+    return config.server.clients if config is not None else None

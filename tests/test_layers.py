@@ -17,8 +17,10 @@ OURS = {*PACKAGES, "tests", "benchmarks", "examples"}
 ALLOWED = {
     "connectors": {"connectors"},
     "servers": {"connectors", "servers"},
+    # agent serve guards its HTTP API with the servers' own code: client tokens and scopes,
+    # the bearer check, Host/Origin. Guards, not data: data still comes only through MCP.
     "agent": {"agent", "connectors.config", "connectors.embeddings", "connectors.errors", "connectors.names",
-              "connectors.untrusted"},
+              "connectors.untrusted", "servers.clients", "servers.transport"},
     "testkit": {"testkit"},
 }
 NO_MCP = ("connectors", "testkit")
