@@ -188,7 +188,7 @@ class _Service:
             return _error(RequestError(500, "The agent failed; the server log has the details.",
                                        type="server_error", code="internal_error"))
         finally:
-            self._admitted -= 1
+            self._release()
         self.metrics.answered(answer, time.perf_counter() - started)
         return JSONResponse(answer_body(completion, answer))
 
@@ -200,6 +200,12 @@ class _Service:
             raise RequestError(429, f"The server is answering {self._admitted} questions; try again in a moment.",
                                type="rate_limit_error", code="too_many_questions")
         self._admitted += 1
+        self.metrics.in_flight.set(self._admitted)
+
+    def _release(self) -> None:
+        """The question is answered (or failed): free its place."""
+        self._admitted -= 1
+        self.metrics.in_flight.set(self._admitted)
 
     async def _read_json(self, request: Request) -> Any:
         cap = self.settings.max_body_bytes
@@ -242,7 +248,7 @@ class _Service:
             except Exception as exc:
                 events.put_nowait(("error", exc))
             finally:
-                self._admitted -= 1
+                self._release()
 
         task = asyncio.create_task(work())
         self._tasks.add(task)

@@ -163,13 +163,14 @@ def test_beyond_the_running_and_waiting_slots_a_question_gets_429(serve: ServeFa
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(httpx.post, f"{url}/v1/chat/completions", json=body, timeout=30)
         for _ in range(200):  # wait until the first question holds the slot
-            if "ragbox_questions_in_flight 1.0" in httpx.get(f"{url}/metrics").text or llm.requests:
+            if "ragbox_questions_in_flight 1.0" in httpx.get(f"{url}/metrics").text:
                 break
             threading.Event().wait(0.05)
         refused = httpx.post(f"{url}/v1/chat/completions", json=body)
         release.set()
         assert first.result().status_code == 200
     assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert "ragbox_questions_in_flight 0.0" in httpx.get(f"{url}/metrics").text
     assert "try again" in refused.json()["error"]["message"]
 
 
