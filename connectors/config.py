@@ -34,12 +34,15 @@ from connectors.names import SOURCE_NAME
 __all__ = [
     "ApiAuth",
     "ApiSource",
+    "ColumnMask",
     "Config",
     "DatabaseSource",
     "DocumentsSource",
     "EmbeddingsConfig",
     "LLMConfig",
     "McpServerSource",
+    "Redaction",
+    "RowFilter",
     "ServerConfig",
     "SourceConfig",
     "SqlExample",
@@ -132,6 +135,31 @@ class SourceConfig(_Section):
     )
 
 
+class Redaction(_Section):
+    """``[[documents.redact]]``: text replaced in search hits and documents before they leave the server.
+
+    Give one of ``pattern`` (a built-in: ``email``, ``phone``, ``iban``) or ``regex``
+    (Python syntax; every match is replaced).
+    """
+
+    pattern: Literal["email", "phone", "iban"] | None = None
+    regex: str | None = None
+    replacement: str = Field("[redacted]", description="What each match becomes.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Redaction:
+        if (self.pattern is None) == (self.regex is None):
+            raise ValueError("give exactly one of 'pattern' or 'regex'")
+        if self.regex is not None:
+            try:
+                compiled = re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"'regex' is not a valid regular expression: {exc}") from None
+            if compiled.match(""):
+                raise ValueError("'regex' matches the empty string, so it would redact nothing useful")
+        return self
+
+
 class DocumentsSource(SourceConfig):
     """A set of document folders, indexed into the vector store."""
 
@@ -148,6 +176,9 @@ class DocumentsSource(SourceConfig):
     chunk_overlap: int = Field(30, ge=0, le=500, description="Tokens repeated between chunks.")
     max_file_bytes: int = Field(
         50_000_000, ge=1, description="Files larger than this are skipped with a reason."
+    )
+    redact: list[Redaction] = Field(
+        default_factory=list, description="Patterns replaced in search hits and get_document text."
     )
 
     @model_validator(mode="after")
@@ -169,6 +200,46 @@ class SqlExample(_Section):
     sql: str
 
 
+MaskPolicy = Literal["redact", "hash", "last4", "email_domain", "deny"]
+
+
+class ColumnMask(_Section):
+    """``[[databases.mask]]``: a column whose stored values never leave the server.
+
+    ``policy`` says what a result shows instead of a value: ``redact`` a fixed mark,
+    ``hash`` a keyed hash (equal values stay equal), ``last4`` the last four characters,
+    ``email_domain`` only the part after ``@``; ``deny`` refuses any query that would
+    return it. A value may be returned only as selected: a query that computes on it
+    (``salary + 0``, ``substr(email, 1, 3)``) is refused, through aliases, subqueries,
+    CTEs and UNIONs alike.
+    """
+
+    table: str
+    column: str
+    policy: MaskPolicy
+    in_conditions: Literal["refuse", "allow"] = Field(
+        "refuse",
+        description="Whether WHERE, JOIN ON, GROUP BY, HAVING, ORDER BY, window clauses and aggregates "
+        "(COUNT, SUM, AVG…) may use the column. Its values stay out of results either way, but a "
+        "condition can test a guess (WHERE ssn LIKE '1%'), and an aggregate over one row is that "
+        "row's value, so the default refuses.",
+    )
+
+
+class RowFilter(_Section):
+    """``[[databases.row_filter]]``: a caller sees only the rows of ``table`` whose ``column``
+    equals their token's ``claim`` (any of them, for a list claim).
+
+    Every reference to the table in a query is replaced by the filtered rows, in
+    subqueries, CTEs and joins too; a caller whose token lacks the claim cannot read the
+    table at all. The local user (stdio) is the operator and sees every row.
+    """
+
+    table: str
+    column: str
+    claim: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$")
+
+
 class DatabaseSource(SourceConfig):
     """A database reached through a SQLAlchemy URL, read-only."""
 
@@ -188,11 +259,24 @@ class DatabaseSource(SourceConfig):
         "of SQLite's heap limit for the whole server.",
     )
     sql_examples: list[SqlExample] = Field(default_factory=list)
+    mask: list[ColumnMask] = Field(default_factory=list)
+    row_filter: list[RowFilter] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_url(self) -> DatabaseSource:
         if (self.url is None) == (self.url_env is None):
             raise ValueError("give exactly one of 'url' or 'url_env'")
+        return self
+
+    @model_validator(mode="after")
+    def _one_rule_per_column(self) -> DatabaseSource:
+        for what, entries in (("mask", self.mask), ("row_filter", self.row_filter)):
+            seen = set()
+            for entry in entries:
+                key = (entry.table.lower(), entry.column.lower()) if what == "mask" else entry.table.lower()
+                if key in seen:
+                    raise ValueError(f"two '{what}' entries for {'.'.join(key) if what == 'mask' else key}")
+                seen.add(key)
         return self
 
     @field_validator("url")

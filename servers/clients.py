@@ -34,11 +34,11 @@ import re
 import secrets
 import tempfile
 import tomllib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -80,10 +80,12 @@ _HEADER = (
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: a client's name and the sources it may use (``None``: every source)."""
+    """Who is calling: a client's name, the sources it may use (``None``: every source), and
+    the claims of its verified token (empty for the local user and static tokens)."""
 
     name: str
     sources: frozenset[str] | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def allows(self, source: str | None) -> bool:
         """May this caller use ``source``? A tool or resource with no source is for all-sources callers only."""

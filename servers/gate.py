@@ -53,7 +53,7 @@ from connectors.rest.errors import RestRefused
 from servers.audit import AuditEntry, AuditError, AuditLog, Outcome, arguments_json, detail_text, utc_stamp
 from servers.clients import CALLER_SCOPE_KEY, LOCAL, Caller
 
-__all__ = ["Gate", "SCOPE_RULE", "install_gate", "note_failure"]
+__all__ = ["Gate", "SCOPE_RULE", "current_caller", "install_gate", "note_failure"]
 
 log = logging.getLogger("servers.gate")
 
@@ -78,6 +78,12 @@ class _Call:
 
 
 _CURRENT: ContextVar[_Call | None] = ContextVar("ragbox_call", default=None)
+_CALLER: ContextVar[Caller] = ContextVar("ragbox_caller", default=LOCAL)
+
+
+def current_caller() -> Caller:
+    """Who made the tool call running now; the local user outside a gated HTTP call."""
+    return _CALLER.get()
 
 
 def note_failure(exc: BaseException) -> None:
@@ -225,11 +231,12 @@ class Gate:
                 "the server's operator can widen this client's sources (python -m servers clients)."
             ))
         call = _Call()
-        token = _CURRENT.set(call)
+        token, caller_token = _CURRENT.set(call), _CALLER.set(caller)
         try:
             result = await _audited(entry, call_next, ctx)
         finally:
             _CURRENT.reset(token)
+            _CALLER.reset(caller_token)
         wire = result if isinstance(result, Mapping) else {}
         rows, size = _returned(wire)
         if wire.get("isError"):
