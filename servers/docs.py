@@ -4,6 +4,11 @@ Thin by design: every tool calls one :class:`connectors.docs.DocumentIndex`
 method, turns :class:`DocumentError` into a ``ToolError`` and fences the text it
 returns as untrusted. The index (embedder and Chroma) is opened once, by the
 caller, before the server starts.
+
+A source with ``[[documents.redact]]`` rules has every text it sends redacted
+(:mod:`connectors.docs.redact`): passages, document windows, resources, titles,
+headings, and the query echoed back. The index keeps the original, so a keyword
+search can still match on a redacted value, but the value never comes back.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from mcp.server.mcpserver.resources import FunctionResource
 from pydantic import BaseModel, Field
 
 from connectors.docs import MAX_PAGE_CHARS, MAX_TOP_K, DocumentIndex, Hit
+from connectors.docs.redact import Redactor, redactors
 from connectors.errors import DocumentError
 from connectors.untrusted import fence
 from connectors.names import qualify
@@ -87,10 +93,31 @@ class DocumentWindow(BaseModel):
     notice: str = UNTRUSTED_NOTICE
 
 
-def _hit(hit: Hit) -> DocumentHit:
+def _clean(rules: dict[str, Redactor], source: str, text: str) -> str:
+    """``text`` (a title, a heading) with ``source``'s patterns redacted."""
+    redactor = rules.get(source)
+    return text if redactor is None else redactor.redact(text)[0]
+
+
+def _window(index: DocumentIndex, rules: dict[str, Redactor], source: str, path: str, text: str, start: int) -> str:
+    """``text``, found at ``start`` in a document, redacted as part of the whole document:
+    a value cut at the window's edge is replaced, not shown in part."""
+    redactor = rules.get(source)
+    if redactor is None:
+        return text
+    found = index.manifest.document_text(source, path)
+    document = "" if found is None else found[1]
+    if document[start : start + len(text)] != text:  # re-indexed meanwhile, or joined chunks
+        return redactor.redact(text)[0]
+    return redactor.redact_window(document, start, start + len(text))
+
+
+def _hit(index: DocumentIndex, rules: dict[str, Redactor], hit: Hit) -> DocumentHit:
+    text = _window(index, rules, hit.source, hit.path, hit.text, hit.start)
     return DocumentHit(
-        text=fence(hit.text, source=f"{hit.source}:{hit.path}", kind="document"), source=hit.source, path=hit.path,
-        title=hit.title, heading_path=list(hit.heading_path), page=hit.page,
+        text=fence(text, source=f"{hit.source}:{hit.path}", kind="document"), source=hit.source, path=hit.path,
+        title=_clean(rules, hit.source, hit.title),
+        heading_path=[_clean(rules, hit.source, h) for h in hit.heading_path], page=hit.page,
         chunk_id=hit.chunk_id, score=round(hit.score, 6),
     )
 
@@ -112,6 +139,7 @@ def register_docs_tools(server: MCPServer, index: DocumentIndex, *, source: str 
     """
     pinned = source
     sources = _describe_sources(index, pinned)
+    rules = redactors(index.sources.values())
 
     def search_documents(
         query: str,
@@ -124,12 +152,15 @@ def register_docs_tools(server: MCPServer, index: DocumentIndex, *, source: str 
             hits = index.search(query, top_k=top_k, source=pinned or source, path_glob=path_glob, mode=mode)
         except DocumentError as exc:
             raise ToolError(str(exc)) from None
-        return SearchResults(query=query, mode=mode, hits=[_hit(h) for h in hits])
+        searched = [pinned or source] if pinned or source else list(rules)
+        for name in searched:  # the echo must not carry back what the documents hide
+            query = _clean(rules, name, query)
+        return SearchResults(query=query, mode=mode, hits=[_hit(index, rules, h) for h in hits])
 
     def list_sources() -> SourceList:
         return SourceList(sources=[
             SourceSummary(name=s.name, description=s.description, documents=[
-                DocumentSummary(path=d.path, title=d.title, chunks=d.chunks, chars=d.chars,
+                DocumentSummary(path=d.path, title=_clean(rules, s.name, d.title), chunks=d.chunks, chars=d.chars,
                                 indexed_at=d.indexed_at.isoformat())
                 for d in s.documents
             ]) for s in index.list_sources() if pinned in (None, s.name)
@@ -142,9 +173,10 @@ def register_docs_tools(server: MCPServer, index: DocumentIndex, *, source: str 
             page = index.get_document(path, source=pinned or source, offset=offset, length=length)
         except DocumentError as exc:
             raise ToolError(str(exc)) from None
+        text = _window(index, rules, page.source, page.path, page.text, page.offset)
         return DocumentWindow(
-            source=page.source, path=page.path, title=page.title,
-            text=fence(page.text, source=f"{page.source}:{page.path}", kind="document"), offset=page.offset,
+            source=page.source, path=page.path, title=_clean(rules, page.source, page.title),
+            text=fence(text, source=f"{page.source}:{page.path}", kind="document"), offset=page.offset,
             total_chars=page.total_chars, next_offset=page.next_offset,
         )
 
@@ -184,6 +216,7 @@ def register_docs_resources(server: MCPServer, index: DocumentIndex, *, per_sour
     ``per_source`` says the documents tools were registered once per source, so a
     truncated resource points to that source's own ``<source>_get_document``.
     """
+    rules = redactors(index.sources.values())
     for info in index.list_sources():
         reader = qualify(info.name, "get_document") if per_source else "get_document"
         for document in info.documents:
@@ -193,11 +226,13 @@ def register_docs_resources(server: MCPServer, index: DocumentIndex, *, per_sour
                     f"\n[truncated at {MAX_PAGE_CHARS} of {page.total_chars} characters; "
                     f"use {reader} with offset {page.next_offset} to read on]"
                 )
-                return fence(page.text, source=f"{source}:{path}", kind="document") + more
+                text = _window(index, rules, source, path, page.text, 0)
+                return fence(text, source=f"{source}:{path}", kind="document") + more
 
+            title = _clean(rules, info.name, document.title)
             server.add_resource(FunctionResource(
                 uri=f"docs://{info.name}/{quote(document.path)}", name=f"{info.name}/{document.path}",
-                title=document.title, description=f"{document.title} ({info.name}, {document.chunks} chunks)",
+                title=title, description=f"{title} ({info.name}, {document.chunks} chunks)",
                 mime_type="text/plain", fn=read, meta=source_meta(info.name, "get_document"),
             ))
 

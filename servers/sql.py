@@ -21,6 +21,8 @@ from connectors.errors import ConnectorError, SqlRefused
 from connectors.sql.engine import Cell, SqlDatabase
 from connectors.untrusted import fence
 from servers.base import READ_ONLY, add_source_tool, new_server
+from servers.clients import LOCAL
+from servers.gate import current_caller
 
 __all__ = ["build_sql_server", "register_sql_tools"]
 
@@ -125,6 +127,15 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, s
     def pick(database: str | None) -> SqlDatabase:
         return by_name[database] if database else default
 
+    def claims() -> dict[str, Any] | None:
+        """The token claims that scope row-filtered tables; None for the local user, who sees every row.
+
+        A caller over HTTP without a verified token (a static one) has no claims, so it sees
+        no rows of a row-filtered table: the scope fails closed.
+        """
+        caller = current_caller()
+        return None if caller is LOCAL else dict(caller.claims)
+
     def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
@@ -135,7 +146,7 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, s
 
     def list_tables(database: Database = None) -> Annotated[CallToolResult, TablesOut]:
         db = pick(database)
-        tables = call(db.list_tables)
+        tables = call(db.list_tables, claims=claims())
         out = TablesOut(
             database=db.name,
             dialect=db.dialect_name,
@@ -153,7 +164,7 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, s
         database: Database = None,
     ) -> Annotated[CallToolResult, TableDescriptionOut]:
         db = pick(database)
-        d = call(db.describe_table, table)
+        d = call(db.describe_table, table, claims=claims())
         out = TableDescriptionOut(
             database=db.name,
             table=d.name,
@@ -195,7 +206,7 @@ def register_sql_tools(server: MCPServer, databases: Sequence[SqlDatabase], *, s
         ] = None,
     ) -> Annotated[CallToolResult, QueryOut]:
         db = pick(database)
-        r = call(db.run_query, sql, limit=limit)
+        r = call(db.run_query, sql, limit=limit, claims=claims())
         out = QueryOut(
             database=db.name,
             columns=list(r.columns),

@@ -15,6 +15,12 @@ inspector and queries about them are built by SQLAlchemy, values are bound.
 :meth:`SqlDatabase.match_values` says which stored text values a question names
 (``status = 'cancelled'``), from an index of the short text columns' distinct
 values that is built on first use and kept for the life of the object.
+
+Governed data (``policy.py``, ``guard.py``): masked columns (``[[databases.mask]]``)
+reach no caller as stored, neither in query results (each output column's lineage
+picks its mask, or refuses) nor in ``describe_table``'s samples nor in the value
+index; row-filtered tables (``[[databases.row_filter]]``) show a caller with token
+``claims`` only their rows. ``claims=None`` is the local operator: every row.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import os
+import secrets
 import sys
 import threading
 import time
@@ -34,13 +42,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from connectors.config import DatabaseSource
+from connectors.config import ColumnMask, DatabaseSource, RowFilter
 from connectors.errors import SqlError, SqlExecutionError, SqlRefused, SqlTimeout, SqlTooLarge
-from connectors.sql.guard import guard_sql
+from connectors.sql.guard import RowScope, claim_values, fold_name, guard_sql
+from connectors.sql.policy import MASKED_RULE, Masks, Schema, mask_cell
 from connectors.sql.readonly import MAX_VALUE_BYTES, MiB, backend_for, mib
 from connectors.sql.values import ValueIndex, ValueMatch
 
 __all__ = [
+    "MASK_KEY_ENV",
     "ColumnInfo",
     "Limits",
     "QueryResult",
@@ -51,6 +61,19 @@ __all__ = [
 ]
 
 Cell = str | int | float | bool | None
+Claims = Mapping[str, Any]
+
+MASK_KEY_ENV = "RAGBOX_MASK_KEY"
+"""The key of the ``hash`` mask; unset, a random one per process (hashes then differ across restarts)."""
+DENIED = "[denied]"
+"""What ``describe_table``'s samples show for a ``deny`` column."""
+_SCHEMA_TTL_S = 60.0
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    columns: Schema  # {table: {column: type}}
+    views: frozenset[str]  # folded names
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +164,9 @@ class SqlDatabase:
     description: str = ""
     allowed_tables: Collection[str] | None = None
     limits: Limits = field(default_factory=Limits)
+    masks: Collection[ColumnMask] = ()
+    row_filters: Collection[RowFilter] = ()
+    mask_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
     def __post_init__(self) -> None:
         try:
@@ -148,6 +174,12 @@ class SqlDatabase:
         except ArgumentError as exc:
             raise SqlError(f"Database '{self.name}': not a SQLAlchemy URL ({exc}).") from None
         self._backend = backend_for(url)
+        self._masks = Masks.build(list(self.masks), self.mask_key, fold_name) if self.masks else None
+        self._filters = {fold_name(f.table): f for f in self.row_filters}
+        if self._filters and not self._backend.binds_row_filters:
+            raise SqlError(
+                f"Database '{self.name}': row_filter needs SQLite or PostgreSQL, not {self._backend.display_name}."
+            )
         try:
             self._engine = self._backend.create_engine(
                 url, self.limits.timeout_s, max_value_bytes=self.limits.max_value_bytes
@@ -166,10 +198,12 @@ class SqlDatabase:
         self._comments: dict[str, tuple[str | None, dict[str, str]]] = {}
         self._values: ValueIndex | None = None
         self._values_lock = threading.Lock()
+        self._schema: tuple[float, _Catalog] | None = None
 
     @classmethod
-    def from_source(cls, source: DatabaseSource, env: Mapping[str, str]) -> SqlDatabase:
-        """Build from a ``[[databases]]`` config entry; ``env`` supplies ``url_env``."""
+    def from_source(cls, source: DatabaseSource, env: Mapping[str, str] = os.environ) -> SqlDatabase:
+        """Build from a ``[[databases]]`` config entry; ``env`` supplies ``url_env`` and the mask key."""
+        key = env.get(MASK_KEY_ENV)
         return cls(
             url=source.resolve_url(env),
             name=source.name,
@@ -182,6 +216,9 @@ class SqlDatabase:
                 max_value_bytes=source.max_value_bytes,
                 max_result_bytes=max(Limits.max_result_bytes, 4 * source.max_value_bytes),
             ),
+            masks=source.mask,
+            row_filters=source.row_filter,
+            **({"mask_key": key.encode()} if key else {}),
         )
 
     def close(self) -> None:
@@ -191,7 +228,8 @@ class SqlDatabase:
 
     def _table_names(self, conn: Connection) -> list[str]:
         inspector = sa.inspect(conn)
-        names = [*inspector.get_table_names(), *inspector.get_view_names()]
+        # A governed database shows no views: run_query refuses them (see _refuse_views).
+        names = [*inspector.get_table_names(), *([] if self.governed else inspector.get_view_names())]
         if self._allowed is not None:
             names = [n for n in names if n.lower() in self._allowed]
         return sorted(names)
@@ -211,42 +249,102 @@ class SqlDatabase:
             self._comments[table] = self._backend.comments(conn, table)
         return self._comments[table]
 
-    def list_tables(self) -> list[TableInfo]:
-        """Every table and view the caller may query, with row counts and comments."""
+    @property
+    def governed(self) -> bool:
+        """True when masks or row filters apply to this database."""
+        return self._masks is not None or bool(self._filters)
+
+    def _catalog(self) -> _Catalog:
+        """The tables' columns (for the masks' lineage) and the views, cached for a minute."""
+        now = time.monotonic()
+        if self._schema is not None and now - self._schema[0] < _SCHEMA_TTL_S:
+            return self._schema[1]
+        with self._read() as conn:
+            inspector = sa.inspect(conn)
+            views = frozenset(fold_name(v) for v in inspector.get_view_names())
+            columns = {name: {c["name"]: "text" for c in inspector.get_columns(name)}
+                       for name in self._table_names(conn)}
+        catalog = _Catalog(columns, views)
+        self._schema = (now, catalog)
+        return catalog
+
+    def _refuse_views(self, tables: Collection[str]) -> None:
+        """A governed database refuses views: masks and row filters cannot see through their definitions."""
+        views = sorted(set(tables) & self._catalog().views)
+        if views:
+            raise SqlRefused(
+                "governed_view",
+                f"{', '.join(views)} is a view, and this database masks columns or scopes rows, which a "
+                "view's definition could bypass; query the tables themselves",
+            )
+
+    def _filter(self, table: str) -> RowFilter | None:
+        return self._filters.get(fold_name(table))
+
+    def list_tables(self, claims: Claims | None = None) -> list[TableInfo]:
+        """Every table and view the caller may query, with row counts and comments.
+
+        Given ``claims``, a row-filtered table's count is left out: it would count every row.
+        """
         with self._read() as conn:
             tables = []
             for name in self._table_names(conn):
                 comment, _ = self._table_comments(conn, name)
-                tables.append(TableInfo(name, self._backend.row_count(conn, name), comment))
+                hidden = claims is not None and self._filter(name) is not None
+                tables.append(TableInfo(name, None if hidden else self._backend.row_count(conn, name), comment))
             return tables
 
-    def describe_table(self, table: str, sample_rows: int = 3) -> TableDescription:
-        """Columns, keys, foreign keys and a few sample rows of one table."""
+    def describe_table(self, table: str, sample_rows: int = 3, claims: Claims | None = None) -> TableDescription:
+        """Columns, keys, foreign keys and a few sample rows of one table.
+
+        Samples show masked columns masked (``deny`` as ``[denied]``), and, given ``claims``,
+        only the caller's rows of a row-filtered table (none without a usable claim).
+        """
         with self._read() as conn:
             name = self._resolve_table(conn, table)
             inspector = sa.inspect(conn)
             pk = set(inspector.get_pk_constraint(name).get("constrained_columns") or [])
             comment, column_comments = self._table_comments(conn, name)
+            raw_columns = inspector.get_columns(name)
+            masks = [self._column_mask(name, c["name"]) for c in raw_columns]
             columns = tuple(
                 ColumnInfo(
                     name=c["name"],
                     type=str(c["type"]),
                     nullable=bool(c.get("nullable", True)),
                     primary_key=c["name"] in pk,
-                    comment=c.get("comment") or column_comments.get(c["name"].lower()),
+                    comment=_with_mask(c.get("comment") or column_comments.get(c["name"].lower()), mask),
                 )
-                for c in inspector.get_columns(name)
+                for c, mask in zip(raw_columns, masks, strict=True)
             )
             foreign_keys = tuple(
                 f"{col} -> {fk['referred_table']}.{ref}"
                 for fk in inspector.get_foreign_keys(name)
                 for col, ref in zip(fk["constrained_columns"], fk["referred_columns"], strict=False)
             )
-            query = sa.select(sa.table(name, *(sa.column(c.name) for c in columns))).limit(sample_rows)
-            rows = conn.execute(query).fetchall()
+            source = sa.table(name, *(sa.column(c.name) for c in columns))
+            query = sa.select(source).limit(sample_rows)
+            rule = self._filter(name) if claims is not None else None
+            values = claim_values(claims.get(rule.claim)) if rule is not None and claims is not None else []
+            if rule is not None:
+                query = query.where(sa.column(rule.column).in_(values))
+            rows = conn.execute(query).fetchall() if rule is None or values else []
         cap = self.limits.max_cell_chars
-        samples = tuple(tuple(_cell(v, cap) for v in row) for row in rows)
+        samples = tuple(
+            tuple(self._sample_cell(v, mask, cap) for v, mask in zip(row, masks, strict=True)) for row in rows
+        )
         return TableDescription(name, columns, foreign_keys, samples, comment)
+
+    def _column_mask(self, table: str, column: str) -> ColumnMask | None:
+        return self._masks.columns.get((fold_name(table), fold_name(column))) if self._masks else None
+
+    def _sample_cell(self, value: Any, mask: ColumnMask | None, cap: int) -> Cell:
+        if mask is None:
+            return _cell(value, cap)
+        if mask.policy == "deny":
+            return DENIED
+        assert self._masks is not None
+        return _cell(mask_cell(value, mask, self._masks.hash_key), cap)
 
     # -- values ---------------------------------------------------------------
 
@@ -271,6 +369,8 @@ class SqlDatabase:
         with self._read() as conn:
             tables = []
             for name in self._table_names(conn)[: limits.index_tables]:
+                if self._filter(name) is not None:
+                    continue  # its values would tell one caller about another's rows
                 try:
                     tables.append(sa.Table(name, sa.MetaData(), autoload_with=conn))
                 except SQLAlchemyError:
@@ -280,7 +380,7 @@ class SqlDatabase:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return
-                if not isinstance(column.type, sa.String):
+                if not isinstance(column.type, sa.String) or self._column_mask(table.name, column.name):
                     continue
                 query = (
                     sa.select(column).where(column.is_not(None)).distinct().limit(limits.index_values + 1)
@@ -296,8 +396,13 @@ class SqlDatabase:
 
     # -- queries --------------------------------------------------------------
 
-    def run_query(self, sql: str, *, limit: int | None = None, timeout_s: float | None = None) -> QueryResult:
-        """Run one read-only statement; at most ``limit`` rows (capped by the limits)."""
+    def run_query(
+        self, sql: str, *, limit: int | None = None, timeout_s: float | None = None, claims: Claims | None = None
+    ) -> QueryResult:
+        """Run one read-only statement; at most ``limit`` rows (capped by the limits).
+
+        ``claims`` (a caller's token claims) scope the row-filtered tables; None reads every row.
+        """
         if limit is not None and limit < 1:
             raise SqlError("limit must be at least 1.")
         if timeout_s is not None and timeout_s <= 0:
@@ -308,14 +413,19 @@ class SqlDatabase:
         # One row past the cap tells us whether the result was truncated.
         guarded = guard_sql(
             sql, dialect=self.dialect, max_rows=cap + 1, allowed_tables=self._allowed,
-            max_value_bytes=limits.max_value_bytes,
+            max_value_bytes=limits.max_value_bytes, masks=self._masks, schema=lambda: self._catalog().columns,
+            rows=RowScope(self._filters, claims) if claims is not None and self._filters else None,
         )
+        if self.governed:
+            self._refuse_views(guarded.tables)
         started = time.perf_counter()
         rows: list[tuple[Cell, ...]] = []
         pulled = 0
         with self._read(seconds) as conn, self._backend.execute(
-            conn, guarded.sql, max_value_bytes=limits.max_value_bytes
+            conn, guarded.sql, params=guarded.params, max_value_bytes=limits.max_value_bytes
         ) as (columns, fetched):
+            masks = self._output_masks(guarded.masks, columns)
+            key = self._masks.hash_key if self._masks else b""
             # Row by row: each raw row is cut to cells before the next is fetched, so at most
             # one row of big values is held. The guard's LIMIT ends the stream after cap + 1.
             for raw in fetched:
@@ -329,9 +439,23 @@ class SqlDatabase:
                         "long values, or an aggregate.",
                     )
                 if len(rows) <= cap:
+                    if masks is not None:
+                        raw = tuple(v if m is None else mask_cell(v, m, key) for v, m in zip(raw, masks, strict=True))
                     rows.append(tuple(_cell(v, limits.max_cell_chars) for v in raw))
         elapsed_ms = (time.perf_counter() - started) * 1000
         return QueryResult(columns, tuple(rows[:cap]), len(rows) > cap, round(elapsed_ms, 2), guarded.sql)
+
+    @staticmethod
+    def _output_masks(
+        masks: tuple[ColumnMask | None, ...] | None, columns: tuple[str, ...]
+    ) -> tuple[ColumnMask | None, ...] | None:
+        """Each result column's mask, or None when nothing is masked."""
+        if masks is None or not any(masks):
+            return None
+        if len(masks) != len(columns):  # the lineage and the database disagree: fail closed
+            raise SqlRefused(MASKED_RULE, "the masked columns of the result could not be matched to its "
+                                          "columns; name each column instead of using '*'")
+        return masks
 
     def _read(self, seconds: float | None = None) -> _ReadTransaction:
         return _ReadTransaction(self, seconds or self.limits.timeout_s)
@@ -394,6 +518,13 @@ class _ReadTransaction:
             f"The database rejected the query: {message}. Check table and column names with "
             "describe_table and fix the SQL."
         )
+
+
+def _with_mask(comment: str | None, mask: ColumnMask | None) -> str | None:
+    if mask is None:
+        return comment
+    note = f"masked: {mask.policy}" + ("" if mask.in_conditions == "allow" else "; not usable in conditions")
+    return f"{comment} ({note})" if comment else note
 
 
 def _first_line(exc: BaseException) -> str:

@@ -20,10 +20,16 @@ must hold on its own. The guard works in layers, cheapest and most general first
    and, given ``max_value_bytes``, no function call whose literal arguments alone make it
    build a bigger value (``repeat('x', 1e9)``, ``zeroblob(5e8)``, ``printf('%900000000d')``);
    the database caps values too, whatever their size depends on.
-6. **Clamp and re-render.** The outermost LIMIT becomes ``min(literal, max_rows)``;
+6. **Row scope.** Given the caller's token claims, every reference to a table with a
+   ``[[databases.row_filter]]`` becomes ``(SELECT * FROM t WHERE t.col IN (:bound)) AS t``,
+   in subqueries, CTEs and joins alike; the claim's values are bound, never pasted.
+7. **Clamp and re-render.** The outermost LIMIT becomes ``min(literal, max_rows)``;
    the tree is rendered back to SQL without comments, and that text is parsed and
    checked once more, so what the database runs is exactly what was checked (a tokenizer
    that disagrees with the database about a string or comment cannot smuggle text past).
+8. **Masks.** When the query reads a table with ``[[databases.mask]]`` columns, the
+   lineage of each output column of that re-parsed tree says which mask its cells get,
+   or refuses the query (``policy.py``).
 
 Function names are compared after unquoting, NFKC folding, dropping invisible format
 characters, decoding PostgreSQL ``U&"\\0070g_sleep"`` escapes and lower-casing, so the
@@ -34,26 +40,46 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, SqlglotError
 
+from connectors.config import ColumnMask, RowFilter
 from connectors.errors import SqlRefused
+from connectors.sql.policy import Masks, Schema, masks_for
 from connectors.sql.sizes import check_sizes
 
-__all__ = ["MAX_SQL_CHARS", "GuardedSql", "guard_sql"]
+__all__ = [
+    "MAX_SQL_CHARS", "PARAM_PREFIX", "ROW_SCOPE_RULE", "GuardedSql", "RowScope", "claim_values", "fold_name", "guard_sql",
+]
+
+ROW_SCOPE_RULE = "row_scope"
+PARAM_PREFIX = "rbx_rf_"
+"""Names of the parameters the row scope binds, and of its inner alias; refused in the caller's SQL."""
+_INNER = f"{PARAM_PREFIX}t"
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """The row filters of a database, and the claims of the caller they bind to."""
+
+    filters: Mapping[str, RowFilter]  # folded table name -> filter
+    claims: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class GuardedSql:
-    """A statement the guard accepted: run ``sql``, never the original text."""
+    """A statement the guard accepted: run ``sql`` with ``params``, never the original text."""
 
     sql: str  # re-rendered by sqlglot from the checked tree, same dialect, LIMIT clamped
     tables: frozenset[str]  # real tables touched: lower-cased, unqualified, CTEs excluded
+    params: Mapping[str, Any] = field(default_factory=dict)  # the row scope's bound values
+    masks: tuple[ColumnMask | None, ...] | None = None  # per output column; None: nothing masked
 
 
 # Longer input is refused before parsing: sqlglot needs about 15 ms per 1,000 characters
@@ -139,18 +165,23 @@ def guard_sql(
     max_rows: int,
     allowed_tables: Collection[str] | None = None,
     max_value_bytes: int | None = None,
+    masks: Masks | None = None,
+    schema: Callable[[], Schema] | None = None,
+    rows: RowScope | None = None,
 ) -> GuardedSql:
     """Check that ``sql`` is one read-only query and return it re-rendered with LIMIT clamped.
 
     ``dialect`` is a sqlglot dialect name; ``allowed_tables`` (case-insensitive, bare or
     ``schema.table``) limits the tables the query may touch; ``max_value_bytes`` refuses
-    calls whose literal arguments build a larger value. Raises ``SqlRefused`` naming the
-    broken rule, ``ValueError`` for a bad ``dialect`` or ``max_rows``.
+    calls whose literal arguments build a larger value. ``masks`` (with ``schema``, called
+    only when a masked table is read) says which output columns are masked; ``rows``
+    scopes row-filtered tables to the caller. Raises ``SqlRefused`` naming the broken
+    rule, ``ValueError`` for a bad ``dialect`` or ``max_rows``.
     """
     if max_rows < 1:
         raise ValueError(f"max_rows must be at least 1, not {max_rows}")
     Dialect.get_or_raise(dialect)
-    allowed = None if allowed_tables is None else frozenset(_fold(t) for t in allowed_tables)
+    allowed = None if allowed_tables is None else frozenset(fold_name(t) for t in allowed_tables)
 
     if len(sql) > MAX_SQL_CHARS:
         raise SqlRefused(
@@ -161,6 +192,7 @@ def guard_sql(
     try:
         root = _unwrap_parentheses(_parse_one(sql, dialect))
         tables = _check(root, dialect, allowed, max_value_bytes)
+        params = _scope_rows(root, rows, dialect, sql) if rows is not None and rows.filters else {}
         root = _clamp_limit(root, max_rows)
         rendered = root.sql(dialect=dialect, comments=False, normalize_functions=False)
 
@@ -174,13 +206,18 @@ def guard_sql(
                 "the query could not be checked reliably (it changes in a parse/render "
                 "round trip); simplify it, avoiding unusual syntax and vendor extensions",
             )
+        out_masks = None
+        if masks is not None and tables & masks.tables:
+            if schema is None:
+                raise ValueError("masks need the database schema")
+            out_masks = masks_for(again, masks, schema=schema(), dialect=dialect)
     except RecursionError as exc:  # sqlglot parses and renders recursively
         raise SqlRefused(
             "too_complex",
             "the query is nested too deeply to check; flatten it (fewer nested "
             "parentheses and subqueries)",
         ) from exc
-    return GuardedSql(sql=rendered, tables=tables)
+    return GuardedSql(sql=rendered, tables=tables, params=params, masks=out_masks)
 
 
 def _parse_one(sql: str, dialect: str) -> exp.Expr:
@@ -301,8 +338,54 @@ def _check(
                 "use plain column expressions",
             )
     if max_value_bytes is not None:
-        check_sizes(root, funcs, max_value_bytes, fold=_fold)
+        check_sizes(root, funcs, max_value_bytes, fold=fold_name)
     return _check_tables(tables, allowed, dialect)
+
+
+def _scope_rows(root: exp.Expr, rows: RowScope, dialect: str, sql: str) -> dict[str, Any]:
+    """Replace each reference to a row-filtered table by its caller's rows; return the bound values."""
+    if PARAM_PREFIX in sql.lower():
+        raise SqlRefused(ROW_SCOPE_RULE, f"names starting with '{PARAM_PREFIX}' are reserved; rename them")
+    params: dict[str, Any] = {}
+    for table in list(root.find_all(exp.Table)):
+        if not isinstance(table.this, exp.Identifier) or _is_cte_reference(table, dialect):
+            continue
+        rule = rows.filters.get(fold_name(table.name))
+        if rule is None:
+            continue
+        values = claim_values(rows.claims.get(rule.claim))
+        if not values:
+            raise SqlRefused(
+                ROW_SCOPE_RULE,
+                f"table {table.name} shows each caller only the rows its token's '{rule.claim}' claim "
+                "allows, and this caller's token has no usable such claim; query other tables, or ask "
+                "the administrator for a token that carries it",
+            )
+        names = [f"{PARAM_PREFIX}{len(params) + i}" for i in range(len(values))]
+        params.update(zip(names, values, strict=True))
+        inner = table.copy()
+        inner.set("alias", exp.TableAlias(this=exp.to_identifier(_INNER)))
+        column = exp.column(rule.column, table=_INNER)
+        filtered = exp.select("*").from_(inner).where(
+            column.isin(*(exp.Placeholder(this=exp.to_identifier(n)) for n in names))
+        )
+        if dialect == "postgres":
+            # OFFSET 0 fences the subquery: the planner may not push the outer query's
+            # conditions below the filter, where an error (a failed CAST) could show another
+            # caller's value. SQLite's errors carry no values.
+            filtered = filtered.offset(0)
+        alias = table.args.get("alias")
+        alias = alias.copy() if isinstance(alias, exp.TableAlias) else exp.TableAlias(this=table.this.copy())
+        table.replace(exp.Subquery(this=filtered, alias=alias))
+    return params
+
+
+def claim_values(claim: object) -> list[str | int | float]:
+    """A claim's values that can be bound: a scalar, or a list of them; [] otherwise."""
+    items = claim if isinstance(claim, list | tuple) else [claim]
+    if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in items):
+        return []
+    return list(items)
 
 
 def _check_comments(node: exp.Expr) -> None:
@@ -329,12 +412,12 @@ def _check_tables(
         if not isinstance(table.this, exp.Identifier):
             # A table function, FROM f(...): denied names were refused already, but
             # SQLite's pragma_* functions read the schema like sqlite_master does.
-            if _fold(table.this.name).startswith(_CATALOG_PREFIXES):
-                raise _catalog_refusal(_fold(table.this.name) + "()")
+            if fold_name(table.this.name).startswith(_CATALOG_PREFIXES):
+                raise _catalog_refusal(fold_name(table.this.name) + "()")
             continue
         if _is_cte_reference(table, dialect):
             continue
-        name, schema = _fold(table.name), _fold(table.db)
+        name, schema = fold_name(table.name), fold_name(table.db)
         qualified = f"{schema}.{name}" if schema else name
         is_catalog = schema in _CATALOG_SCHEMAS
         if is_catalog or name.startswith(_CATALOG_PREFIXES) or name in _CATALOG_NAMES:
@@ -374,7 +457,7 @@ def _is_cte_reference(table: exp.Table, dialect: str) -> bool:
     """
     if table.db or table.catalog:
         return False  # CTE names cannot be qualified
-    name = _fold(table.name)
+    name = fold_name(table.name)
     child, node = table, table.parent
     while node is not None:
         if isinstance(node, exp.With):
@@ -386,13 +469,13 @@ def _is_cte_reference(table: exp.Table, dialect: str) -> bool:
                 visible = ctes
             else:
                 visible = ctes[: index + 1] if node.args.get("recursive") else ctes[:index]
-            if any(_fold(cte.alias) == name for cte in visible):
+            if any(fold_name(cte.alias) == name for cte in visible):
                 return True
             child, node = node.parent, node.parent.parent if node.parent else None
             continue
         with_ = node.args.get("with_")
         if isinstance(with_, exp.With) and child is not with_:
-            if any(_fold(cte.alias) == name for cte in with_.expressions):
+            if any(fold_name(cte.alias) == name for cte in with_.expressions):
                 return True
         child, node = node, node.parent
     return False
@@ -406,7 +489,7 @@ def _denied_function(func: exp.Func, dialect: str) -> str | None:
         names = [func.key, *type(func).sql_names()]
     extra = _DENIED_BY_DIALECT.get(dialect, frozenset())
     for raw in names:
-        name = _fold(raw).rsplit(".", 1)[-1]  # a quoted "schema.name" is one identifier
+        name = fold_name(raw).rsplit(".", 1)[-1]  # a quoted "schema.name" is one identifier
         if (
             name in _DENIED_NAMES
             or name in extra
@@ -417,7 +500,7 @@ def _denied_function(func: exp.Func, dialect: str) -> str | None:
     return None
 
 
-def _fold(name: str) -> str:
+def fold_name(name: str) -> str:
     """Normalise an identifier for comparison, at least as wide as any database would."""
     name = _PG_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), name)
     name = unicodedata.normalize("NFKC", name)

@@ -37,7 +37,7 @@ import re
 import sqlite3
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from sqlalchemy.pool import QueuePool
 from sqlglot.dialects.dialect import Dialect
 
 from connectors.errors import SqlError, SqlTooLarge
+from connectors.sql.guard import PARAM_PREFIX
 
 __all__ = [
     "MAX_VALUE_BYTES",
@@ -86,6 +87,8 @@ class ReadOnlyBackend(ABC):
     sqlglot_dialect: str = ""
     #: True when the backend enforces the time limit inside the database server.
     server_side_timeout: bool = False
+    #: True when :meth:`execute` binds the row scope's ``:rbx_rf_N`` parameters.
+    binds_row_filters: bool = False
 
     @abstractmethod
     def create_engine(self, url: URL, timeout_s: float, *, max_value_bytes: int = MAX_VALUE_BYTES) -> Engine:
@@ -97,11 +100,19 @@ class ReadOnlyBackend(ABC):
         yield
 
     @contextlib.contextmanager
-    def execute(self, conn: Connection, sql: str, *, max_value_bytes: int) -> Iterator[Rows]:
-        """Run ``sql`` as written; its rows are fetched one at a time, while the block lasts."""
+    def execute(
+        self, conn: Connection, sql: str, *, params: Mapping[str, Any] | None = None, max_value_bytes: int
+    ) -> Iterator[Rows]:
+        """Run ``sql`` as written; its rows are fetched one at a time, while the block lasts.
+
+        ``params`` bind the ``:name`` placeholders of the row scope (backends that say
+        :attr:`binds_row_filters`).
+        """
+        if params and not self.binds_row_filters:
+            raise SqlError(f"{self.display_name} databases cannot bind row filters.")
         if conn.dialect.paramstyle in ("format", "pyformat"):
             sql = sql.replace("%", "%%")  # no parameters: a % is a %, not a placeholder
-        result = conn.exec_driver_sql(sql)
+        result = conn.exec_driver_sql(sql, dict(params)) if params else conn.exec_driver_sql(sql)
         try:
             # The driver's own cursor: rows come one per step, about twice as fast as
             # SQLAlchemy's Row objects (textual SQL has no result types to process anyway).
@@ -211,6 +222,7 @@ class SQLiteBackend(ReadOnlyBackend):
 
     display_name = "SQLite"
     sqlglot_dialect = "sqlite"
+    binds_row_filters = True  # sqlite3 binds :name placeholders from a dict
     PROGRESS_OPS = 1_000  # VM steps between deadline checks: about 10 µs of work
     #: All of SQLite's memory in this process. A read query needs little: a 2 MiB page
     #: cache per connection (14 per pool) and a few values of ``max_value_bytes``. The
@@ -303,6 +315,9 @@ _ROW_CHECK = (
     "THEN CAST('{mark}' || pg_column_size({row}.*) AS integer) = 0 ELSE true END"
 )
 _ROW_SIZE = re.compile(re.escape(_ROW_MARK) + r"(\d+)")
+# The row scope's placeholders as sqlglot renders them for PostgreSQL, once % is doubled: %%(name)s,
+# or :name.
+_ROW_PARAM = re.compile(rf"%%\(({PARAM_PREFIX}\d+)\)s|:({PARAM_PREFIX}\d+)\b")
 
 
 class _TempFileLimit:
@@ -358,6 +373,7 @@ class PostgresBackend(ReadOnlyBackend):
     display_name = "PostgreSQL"
     sqlglot_dialect = "postgres"
     server_side_timeout = True
+    binds_row_filters = True
 
     def __init__(self, *, work_mem: str = "4MB", temp_file_limit: str = "256MB") -> None:
         self.work_mem = work_mem
@@ -394,19 +410,25 @@ class PostgresBackend(ReadOnlyBackend):
         yield
 
     @contextlib.contextmanager
-    def execute(self, conn: Connection, sql: str, *, max_value_bytes: int) -> Iterator[Rows]:
+    def execute(
+        self, conn: Connection, sql: str, *, params: Mapping[str, Any] | None = None, max_value_bytes: int
+    ) -> Iterator[Rows]:
+        if params:
+            # psycopg's placeholders are %(name)s, so every other % is doubled. The guard refuses
+            # the placeholders' prefix in a caller's SQL: each match is one the row scope wrote.
+            sql = _ROW_PARAM.sub(lambda m: f"%({m.group(1) or m.group(2)})s", sql.replace("%", "%%"))
         checked = _ROW_CHECK.format(row=_ROW, sql=sql, limit=int(max_value_bytes), mark=_ROW_MARK)
         # psycopg's own cursor, in the transaction SQLAlchemy began: stream() is single-row
         # mode (SQLAlchemy's cursors hold the whole result), and still the extended protocol,
         # which refuses a second statement. Without parameters a % is sent as it is.
         cursor = conn.connection.driver_connection.cursor()
-        stream = cursor.stream(checked)
+        stream = cursor.stream(checked, params or None)
         try:
             first = next(stream, None)
             if first is None:
                 # stream() keeps no description for an empty result: ask for the columns
                 # alone; with LIMIT 0 the executor never runs the query.
-                cursor.execute(f"SELECT * FROM ({sql}) AS {_ROW} LIMIT 0")
+                cursor.execute(f"SELECT * FROM ({sql}) AS {_ROW} LIMIT 0", params or None)
                 yield _column_names(cursor), iter(())
             else:
                 yield _column_names(cursor), itertools.chain([first], stream)
