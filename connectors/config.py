@@ -41,6 +41,7 @@ __all__ = [
     "EmbeddingsConfig",
     "LLMConfig",
     "McpServerSource",
+    "OAuthConfig",
     "Redaction",
     "RowFilter",
     "ServerConfig",
@@ -388,6 +389,46 @@ class VectorStoreConfig(_Section):
         return value
 
 
+class OAuthConfig(_Section):
+    """``[server.oauth]``: accept the access tokens (JWTs) an OAuth 2.1 authorization server issues.
+
+    The HTTP server becomes an OAuth resource server (MCP's authorization spec): it checks
+    each token's signature against the issuer's keys, its issuer, audience, expiry and
+    scopes, serves its protected-resource metadata (RFC 9728) and answers 401 with a
+    ``WWW-Authenticate`` header that points there. The token's claims scope rows
+    (``[[databases.row_filter]]``). Static tokens keep working beside it.
+    """
+
+    issuer: str = Field(description="The authorization server's issuer URL: tokens must carry it as 'iss'.")
+    resource: str = Field(
+        description="This server's public URL as clients reach it, e.g. \"https://rag.example.com/mcp\"; "
+        "the metadata names it, and tokens must carry it in 'aud' unless 'audience' says otherwise.",
+    )
+    audience: str | None = Field(None, description="The 'aud' tokens must carry; default: 'resource'.")
+    jwks_url: str | None = Field(None, description="Where the issuer publishes its signing keys (JWKS).")
+    jwks_file: Path | None = Field(None, description="A JWKS file instead of 'jwks_url' (offline, or for tests).")
+    algorithms: list[Literal["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]] = Field(
+        default_factory=lambda: ["RS256", "ES256"], min_length=1,
+        description="Signature algorithms accepted; symmetric (HS*) and 'none' never are.",
+    )
+    required_scopes: list[str] = Field(default_factory=list, description="Scopes every token must hold.")
+    leeway_s: float = Field(30, ge=0, le=300, description="Clock skew allowed on 'exp' and 'nbf'.")
+
+    @field_validator("jwks_file")
+    @classmethod
+    def _resolve_jwks(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _resolve(value, info)
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> OAuthConfig:
+        if (self.jwks_url is None) == (self.jwks_file is None):
+            raise ValueError("give exactly one of 'jwks_url' or 'jwks_file'")
+        for name, url in (("issuer", self.issuer), ("resource", self.resource), ("jwks_url", self.jwks_url)):
+            if url is not None and not re.match(r"https?://[^/\s]+", url):
+                raise ValueError(f"'{name}' must be an http(s) URL, not {url!r}")
+        return self
+
+
 class ServerConfig(_Section):
     """``[server]``: who may call ``python -m servers``, and the audit log of what they called.
 
@@ -420,6 +461,7 @@ class ServerConfig(_Section):
         default_factory=list,
         description="Browser Origin values the HTTP server accepts besides its own, such as \"https://rag.example.com\".",
     )
+    oauth: OAuthConfig | None = Field(None, description="Accept OAuth 2.1 access tokens (JWTs) too.")
 
     @field_validator("clients")
     @classmethod

@@ -86,7 +86,8 @@ def run_server(server: MCPServer, transport: str, host: str, port: int, *, confi
             http = HttpSettings(host=host, port=port, token=os.environ.get("RAGBOX_AUTH_TOKEN") or None,
                                 clients=ClientRegistry(clients) if clients is not None else None,
                                 allowed_hosts=tuple(config.server.allowed_hosts) if config else (),
-                                allowed_origins=tuple(config.server.allowed_origins) if config else ())
+                                allowed_origins=tuple(config.server.allowed_origins) if config else (),
+                                oauth=config.server.oauth if config else None)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
     try:

@@ -11,6 +11,10 @@ HTTP security, in layers:
   neither configured, on loopback, no token is asked (client ``anonymous``);
 - the authenticated client rides in the ASGI scope to ``servers.gate``, which
   filters what it lists, refuses what it may not call and audits every call;
+- with ``[server.oauth]``, a JWT access token from the configured issuer names the
+  client too (``servers.oauth``: client ``oauth:<sub>``, every source, its claims
+  scoping rows); the protected-resource metadata (RFC 9728) is served without a
+  token, and each 401 says where it is in ``WWW-Authenticate``;
 - Host and Origin headers are checked against an allow-list (DNS rebinding).
 
 Stdio is the local user who launched the server: client ``local``, every source.
@@ -23,9 +27,11 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import anyio
 import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
@@ -34,8 +40,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from connectors.config import OAuthConfig
 from servers.clients import ANONYMOUS, CALLER_SCOPE_KEY, SHARED_TOKEN, Caller, ClientRegistry
 from servers.gate import install_gate
+from servers.oauth import OAuthRefusal, TokenVerifier, looks_like_jwt
+
+log = logging.getLogger(__name__)
 
 __all__ = ["HEALTH_PATH", "UNAUTHORIZED_HINT", "ClientAuth", "HttpSettings", "Transport", "build_http_app", "is_loopback", "serve"]
 
@@ -56,12 +66,15 @@ class HttpSettings:
     """Named client tokens (``[server] clients``); None: only ``token``, as before."""
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    oauth: OAuthConfig | None = None
+    """Accept the JWT access tokens of an OAuth issuer (``[server.oauth]``)."""
 
     def __post_init__(self) -> None:
-        if not is_loopback(self.host) and not self.token and self.clients is None:
+        if not is_loopback(self.host) and not self.token and self.clients is None and self.oauth is None:
             raise ValueError(
                 f"Refusing to serve on {self.host} without a token: set RAGBOX_AUTH_TOKEN "
-                "to a long random string, or name a clients file ([server] clients), or bind 127.0.0.1."
+                "to a long random string, name a clients file ([server] clients), configure "
+                "[server.oauth], or bind 127.0.0.1."
             )
 
     def host_allow_list(self) -> list[str]:
@@ -96,15 +109,18 @@ class ClientAuth:
     """
 
     def __init__(self, app: ASGIApp, *, token: str | None, clients: ClientRegistry | None,
-                 open_paths: tuple[str, ...] = (HEALTH_PATH,), refusal: dict[str, Any] | None = None) -> None:
+                 open_paths: tuple[str, ...] = (HEALTH_PATH,), refusal: dict[str, Any] | None = None,
+                 oauth: TokenVerifier | None = None) -> None:
         self.app = app
-        self._open = open_paths  # a path, or a prefix when it ends with "/"
+        self._oauth = oauth
+        # a path, or a prefix when it ends with "/"
+        self._open = open_paths + ((*oauth.metadata_paths, *(p + "/" for p in oauth.metadata_paths)) if oauth else ())
         self._refusal = refusal or {"error": "unauthorized", "hint": UNAUTHORIZED_HINT}
         self._shared = f"Bearer {token}".encode() if token else None
         self._clients = clients
 
     def _caller(self, header: bytes) -> Caller | None:
-        if self._shared is None and self._clients is None:
+        if self._shared is None and self._clients is None and self._oauth is None:
             return ANONYMOUS
         if self._shared is not None and hmac.compare_digest(header, self._shared):
             return SHARED_TOKEN
@@ -113,19 +129,47 @@ class ClientAuth:
             return None
         return self._clients.authenticate(token.decode("latin-1").strip())
 
+    async def _oauth_caller(self, header: bytes) -> Caller | OAuthRefusal | None:
+        """The caller a JWT names, why it was refused, or None when the header holds no JWT."""
+        scheme, _, raw = header.partition(b" ")
+        token = raw.decode("latin-1").strip()
+        if self._oauth is None or scheme.lower() != b"bearer" or not looks_like_jwt(token):
+            return None
+        try:
+            # A JWKS URL may need fetching: off the event loop.
+            return await anyio.to_thread.run_sync(self._oauth.verify, token)
+        except OAuthRefusal as exc:
+            log.info("OAuth token refused: %s", exc)
+            return exc
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or any(path == p or (p.endswith("/") and p != "/" and path.startswith(p))
                                           for p in self._open):
             await self.app(scope, receive, send)
             return
-        caller = self._caller(dict(scope["headers"]).get(b"authorization", b""))
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        caller: Caller | OAuthRefusal | None = self._caller(header)
         if caller is None:
-            response = JSONResponse(self._refusal, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-            await response(scope, receive, send)
+            caller = await self._oauth_caller(header)
+        if not isinstance(caller, Caller):
+            await self._refuse(caller, bool(header))(scope, receive, send)
             return
         scope[CALLER_SCOPE_KEY] = caller
         await self.app(scope, receive, send)
+
+    def _refuse(self, refusal: OAuthRefusal | None, presented: bool) -> JSONResponse:
+        if self._oauth is None:
+            return JSONResponse(self._refusal, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        if refusal is None and presented:
+            refusal = OAuthRefusal("invalid_token", "the token is not known here")
+        if refusal is None:  # no credentials at all: RFC 6750 §3.1 names no error
+            body = {**self._refusal, "resource_metadata": self._oauth.metadata_url}
+            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": self._oauth.challenge()})
+        body = {"error": refusal.error, "error_description": refusal.description,
+                "resource_metadata": self._oauth.metadata_url}
+        challenge = self._oauth.challenge(refusal.error, refusal.description)
+        return JSONResponse(body, status_code=refusal.status, headers={"WWW-Authenticate": challenge})
 
 
 class StripHeaderWhitespace:
@@ -151,6 +195,17 @@ def build_http_app(server: MCPServer, settings: HttpSettings) -> ASGIApp:
     async def healthz(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
+    verifier = TokenVerifier(settings.oauth) if settings.oauth else None
+    if verifier is not None:
+        document = verifier.metadata()
+
+        async def resource_metadata(request: Request) -> JSONResponse:
+            return JSONResponse(document, headers={"Cache-Control": "public, max-age=3600",
+                                                   "Access-Control-Allow-Origin": "*"})
+
+        for path in verifier.metadata_paths:
+            server.custom_route(path, methods=["GET"])(resource_metadata)
+
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=settings.host_allow_list(),
@@ -160,7 +215,7 @@ def build_http_app(server: MCPServer, settings: HttpSettings) -> ASGIApp:
         stateless_http=True, transport_security=security, host=settings.host
     )
     install_gate(server)  # no-op when run_server already installed it with the audit log
-    return ClientAuth(StripHeaderWhitespace(app), token=settings.token, clients=settings.clients)
+    return ClientAuth(StripHeaderWhitespace(app), token=settings.token, clients=settings.clients, oauth=verifier)
 
 
 def serve(server: MCPServer, transport: Transport = "stdio", http: HttpSettings | None = None) -> None:
