@@ -10,6 +10,7 @@ from agent.answer import NOT_FOUND, Answer, Turn, answer_messages, citations_for
 from agent.catalog import Catalog
 from agent.context import ContextBlock
 from agent.errors import AgentError
+from agent.examples import ExampleStore
 from agent.kinds import kind_of
 from agent.kinds.tool_calls import tool_specs
 from agent.kinds.tools import check_calls, run_calls
@@ -57,6 +58,7 @@ class Agent:
         self.llm: ChatModel = get_chat_model(llm, env=self.env)
         self.router_llm: ChatModel = get_chat_model(llm, env=self.env, router=True)
         self.vectors = VectorCache(self._make_embedder, data_dir=self.config.data_dir)
+        self.examples = ExampleStore(self.config.data_dir / "examples.db")
 
     def _make_embedder(self) -> Embedder:
         if self.embedder is not None:
@@ -77,6 +79,7 @@ class Agent:
         if self._stack is not None:
             self._stack.close()
             self._stack = None
+        self.examples.close()
 
     def ask(
         self,
@@ -100,7 +103,7 @@ class Agent:
         trace = Trace()
         self.catalog.trace = trace
         run = Run(llm=self.llm, router_llm=self.router_llm, catalog=self.catalog, vectors=self.vectors,
-                  settings=self.settings, trace=trace)
+                  settings=self.settings, trace=trace, examples=self.examples)
         # A follow-up ("and last year?") means little alone: route and act on it with the last question.
         standalone = f"{question} (follow-up to: {history[-1].question})" if history else question
         with trace.timed("routing"):

@@ -1,4 +1,4 @@
-"""``python -m agent``: ask, chat, serve, and list sources."""
+"""``python -m agent``: ask, chat, serve, list sources, and manage learned SQL examples."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from rich.table import Table
 
 from agent.agent import Agent
 from agent.answer import Answer, Turn
+from agent.examples import ExampleStore, learnable
 from agent.models import MODELS
 from agent.specs import default_specs
-from connectors.config import Config, LLMConfig, find_config_path, load_config
+from connectors.config import Config, DatabaseSource, LLMConfig, find_config_path, load_config
 from connectors.errors import RagboxError
 
 __all__ = ["main"]
@@ -104,21 +105,45 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print {answer, citations, route, trace} as JSON.")
 @click.option("--trace", "show_trace", is_flag=True, help="Print the route, steps, SQL and LLM calls.")
 @click.option("--route", "route", metavar="NAME", default=None, help="Use this source; skip routing.")
+@click.option("--confirm", is_flag=True,
+              help="Then ask whether the answer was right; if so, keep its question and SQL as an example "
+                   "for that database's later questions.")
 @clean_errors
 def ask(question: str, config_path: Path | None, debug: bool, as_json: bool, show_trace: bool,
-        route: str | None) -> None:
+        route: str | None, confirm: bool) -> None:
     """Answer QUESTION from the configured sources."""
     console = Console()
     with open_agent(config_path) as agent:
         answer = agent.ask(question, route=route, on_token=None if as_json else stream_to_stdout)
+        databases = {s.name: s for s in agent.sources if isinstance(s, DatabaseSource)}
+        store = agent.examples
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, default=str))
+    else:
+        click.echo()
+        print_sources(console, answer)
+        console.print(f"[dim]answered by {escape(answer.llm)}[/dim]", highlight=False)
+        if show_trace:
+            print_trace(console, answer)
+    if confirm:
+        confirm_answer(question, answer, databases, store)
+
+
+def confirm_answer(question: str, answer: Answer, databases: dict[str, DatabaseSource], store: ExampleStore) -> None:
+    """Ask the user whether ``answer`` was right; keep its SQL as an example when it was (prompts on stderr)."""
+    found = learnable(answer, databases)
+    if found.sql is None or found.source is None:
+        click.echo(f"Nothing to keep: {found.reason}.", err=True)
         return
-    click.echo()
-    print_sources(console, answer)
-    console.print(f"[dim]answered by {escape(answer.llm)}[/dim]", highlight=False)
-    if show_trace:
-        print_trace(console, answer)
+    click.echo(f"SQL ({found.source}): {found.sql}", err=True)
+    if not click.confirm("Was this answer right? Keep the question and its SQL as an example", default=False,
+                         err=True):
+        return
+    try:
+        example_id = store.add(found.source, question, found.sql)
+    finally:
+        store.close()
+    click.echo(f"Kept as example {example_id} for {found.source} (python -m agent examples list).", err=True)
 
 
 @main.command()
@@ -261,6 +286,54 @@ def eval_questions(questions: Path | None, config_path: Path | None, debug: bool
     console.print(report(run.summary, run.results, failures))
     if out is not None:
         console.print(f"Wrote {out}", markup=False, highlight=False)
+
+
+@main.group()
+def examples() -> None:
+    """The question→SQL examples learned from confirmed answers (ask --confirm)."""
+
+
+def example_store(config_path: Path | None) -> ExampleStore:
+    config = load_config(find_config_path(config_path, os.environ))
+    return ExampleStore(config.data_dir / "examples.db")
+
+
+@examples.command(name="list")
+@common_options
+@click.option("--source", default=None, help="Only this database's examples.")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON lines.")
+@clean_errors
+def examples_list(config_path: Path | None, debug: bool, source: str | None, as_json: bool) -> None:
+    """List the learned examples: id, database, question and SQL."""
+    store = example_store(config_path)
+    found = store.list(source)
+    store.close()
+    if as_json:
+        for e in found:
+            click.echo(json.dumps({"id": e.id, "source": e.source, "question": e.question, "sql": e.sql,
+                                   "created_at": e.created_at}, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("No examples yet; confirm an answer with: python -m agent ask --confirm \"...\"")
+        return
+    table = Table("id", "source", "question", "sql", "kept", show_edge=False)
+    for e in found:
+        table.add_row(str(e.id), escape(e.source), escape(e.question), escape(e.sql), e.created_at[:10])
+    Console().print(table)
+
+
+@examples.command(name="rm")
+@common_options
+@click.argument("example_id", type=int)
+@clean_errors
+def examples_rm(config_path: Path | None, debug: bool, example_id: int) -> None:
+    """Delete the example EXAMPLE_ID (an id from examples list)."""
+    store = example_store(config_path)
+    removed = store.remove(example_id)
+    store.close()
+    if not removed:
+        raise click.ClickException(f"No example {example_id}; see python -m agent examples list.")
+    click.echo(f"Deleted example {example_id}.")
 
 
 @main.group()

@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.catalog import Catalog
 from agent.llm import ChatMessage, ChatModel, ChatReply, TokenSink, ToolSpec
 from agent.settings import AgentSettings
 from agent.trace import LLMCall, Trace
 from agent.vectors import VectorCache
+
+if TYPE_CHECKING:
+    from agent.examples import ExampleStore
 
 __all__ = ["Run"]
 
@@ -26,6 +29,8 @@ class Run:
     vectors: VectorCache | None
     settings: AgentSettings
     trace: Trace
+    examples: ExampleStore | None = None
+    """Examples learned from confirmed answers, beside each database's ``sql_examples``."""
 
     def chat(
         self,

@@ -176,7 +176,7 @@ def ask_ragbox(agent: Agent, q: Question) -> tuple[str | None, Trace]:
     trace = Trace()
     agent.catalog.trace = trace
     run = Run(llm=agent.llm, router_llm=agent.router_llm, catalog=agent.catalog, vectors=agent.vectors,
-              settings=agent.settings, trace=trace)
+              settings=agent.settings, trace=trace, examples=agent.examples)
     source = agent.catalog.source(source_name(q.db_id))
     blocks = kind_of(source).gather(q.question, source, run)
     if blocks:

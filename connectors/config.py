@@ -262,6 +262,16 @@ class DatabaseSource(SourceConfig):
     sql_examples: list[SqlExample] = Field(default_factory=list)
     mask: list[ColumnMask] = Field(default_factory=list)
     row_filter: list[RowFilter] = Field(default_factory=list)
+    postgres_claims: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]] = Field(
+        default_factory=list,
+        description="PostgreSQL: claims each HTTP caller's queries see as the transaction-local setting "
+        "ragbox.claim.<name> (values joined by ','), for row-level security policies to read with "
+        "current_setting('ragbox.claim.<name>', true).",
+    )
+    postgres_role_claim: str | None = Field(
+        None, description="PostgreSQL: the claim naming the role each HTTP caller's queries run as "
+        "(SET LOCAL ROLE, bound; the login role must be a member). A caller without it is refused.",
+    )
 
     @model_validator(mode="after")
     def _one_url(self) -> DatabaseSource:

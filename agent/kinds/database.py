@@ -122,7 +122,7 @@ class DatabaseKind(SourceKind):
     def gather(self, question: str, source: SourceConfig, run: Run) -> list[ContextBlock]:
         tables = link_tables(question, run.catalog.tables(source.name), run)
         schemas = [s for t in tables if (s := run.catalog.describe(source.name, t.name)) is not None]
-        examples = pick_examples(question, source.sql_examples if isinstance(source, DatabaseSource) else [], run)
+        examples = pick_examples(question, self._examples(source, run), run)
         hints = run.catalog.find_values(source.name, question)
         if hints:
             run.trace.add("value_hints", hints=[h.render() for h in hints])
@@ -152,6 +152,15 @@ class DatabaseKind(SourceKind):
             return [self._block(source, *empty, run)]
         run.trace.add("sql_gave_up", source=source.name)
         return []
+
+    @staticmethod
+    def _examples(source: SourceConfig, run: Run) -> list[SqlExample]:
+        """The config's ``sql_examples``, then those learned from confirmed answers."""
+        configured = list(source.sql_examples) if isinstance(source, DatabaseSource) else []
+        learned = run.examples.for_source(source.name) if run.examples is not None else []
+        if learned:
+            run.trace.add("learned_examples", count=len(learned))
+        return configured + learned
 
     @staticmethod
     def _empty_problem(hints: Sequence[ValueHint]) -> str:

@@ -44,7 +44,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from connectors.config import ColumnMask, DatabaseSource, RowFilter
 from connectors.errors import SqlError, SqlExecutionError, SqlRefused, SqlTimeout, SqlTooLarge
-from connectors.sql.guard import RowScope, claim_values, fold_name, guard_sql
+from connectors.sql.guard import ROW_SCOPE_RULE, RowScope, claim_values, fold_name, guard_sql
 from connectors.sql.policy import MASKED_RULE, Masks, Schema, mask_cell
 from connectors.sql.readonly import MAX_VALUE_BYTES, MiB, backend_for, mib
 from connectors.sql.values import ValueIndex, ValueMatch
@@ -167,6 +167,10 @@ class SqlDatabase:
     masks: Collection[ColumnMask] = ()
     row_filters: Collection[RowFilter] = ()
     mask_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    session_claims: Collection[str] = ()
+    """PostgreSQL: claims a caller's queries see as ``ragbox.claim.<name>``, for row-level security."""
+    role_claim: str | None = None
+    """PostgreSQL: the claim naming the role a caller's queries run as."""
 
     def __post_init__(self) -> None:
         try:
@@ -180,6 +184,8 @@ class SqlDatabase:
             raise SqlError(
                 f"Database '{self.name}': row_filter needs SQLite or PostgreSQL, not {self._backend.display_name}."
             )
+        if (self.session_claims or self.role_claim) and self._backend.sqlglot_dialect != "postgres":
+            raise SqlError(f"Database '{self.name}': postgres_claims and postgres_role_claim need PostgreSQL.")
         try:
             self._engine = self._backend.create_engine(
                 url, self.limits.timeout_s, max_value_bytes=self.limits.max_value_bytes
@@ -218,6 +224,8 @@ class SqlDatabase:
             ),
             masks=source.mask,
             row_filters=source.row_filter,
+            session_claims=source.postgres_claims,
+            role_claim=source.postgres_role_claim,
             **({"mask_key": key.encode()} if key else {}),
         )
 
@@ -268,6 +276,22 @@ class SqlDatabase:
         self._schema = (now, catalog)
         return catalog
 
+    def _bind_caller(self, conn: Connection, claims: Claims | None) -> None:
+        """On PostgreSQL, the caller's claims as transaction settings and its role, when configured."""
+        if claims is None or not (self.session_claims or self.role_claim):
+            return
+        settings = {f"ragbox.claim.{name}": ",".join(map(str, claim_values(claims.get(name))))
+                    for name in self.session_claims}
+        role = claims.get(self.role_claim) if self.role_claim else None
+        if self.role_claim and not (isinstance(role, str) and role):
+            raise SqlRefused(
+                ROW_SCOPE_RULE,
+                f"database '{self.name}' runs each caller's queries as the role its token's "
+                f"'{self.role_claim}' claim names, and this caller's token has none; ask the administrator "
+                "for a token that carries it",
+            )
+        self._backend.bind_session(conn, settings, role if self.role_claim else None)
+
     def _refuse_views(self, tables: Collection[str]) -> None:
         """A governed database refuses views: masks and row filters cannot see through their definitions."""
         views = sorted(set(tables) & self._catalog().views)
@@ -301,6 +325,7 @@ class SqlDatabase:
         only the caller's rows of a row-filtered table (none without a usable claim).
         """
         with self._read() as conn:
+            self._bind_caller(conn, claims)
             name = self._resolve_table(conn, table)
             inspector = sa.inspect(conn)
             pk = set(inspector.get_pk_constraint(name).get("constrained_columns") or [])
@@ -421,27 +446,29 @@ class SqlDatabase:
         started = time.perf_counter()
         rows: list[tuple[Cell, ...]] = []
         pulled = 0
-        with self._read(seconds) as conn, self._backend.execute(
-            conn, guarded.sql, params=guarded.params, max_value_bytes=limits.max_value_bytes
-        ) as (columns, fetched):
-            masks = self._output_masks(guarded.masks, columns)
-            key = self._masks.hash_key if self._masks else b""
-            # Row by row: each raw row is cut to cells before the next is fetched, so at most
-            # one row of big values is held. The guard's LIMIT ends the stream after cap + 1.
-            for raw in fetched:
-                pulled += sum(map(sys.getsizeof, raw))  # what the row's values cost this process
-                if pulled > limits.max_result_bytes:
-                    raise SqlTooLarge(
-                        "max_result_bytes",
-                        f"The result would pull more than {mib(limits.max_result_bytes)} into ragbox "
-                        f"(max_result_bytes) after {len(rows) + 1} rows, so the query was stopped. Select "
-                        "less data: fewer rows or columns, substr(col, 1, 1000) or length(col) for "
-                        "long values, or an aggregate.",
-                    )
-                if len(rows) <= cap:
-                    if masks is not None:
-                        raw = tuple(v if m is None else mask_cell(v, m, key) for v, m in zip(raw, masks, strict=True))
-                    rows.append(tuple(_cell(v, limits.max_cell_chars) for v in raw))
+        with self._read(seconds) as conn:
+            self._bind_caller(conn, claims)
+            with self._backend.execute(
+                conn, guarded.sql, params=guarded.params, max_value_bytes=limits.max_value_bytes
+            ) as (columns, fetched):
+                masks = self._output_masks(guarded.masks, columns)
+                key = self._masks.hash_key if self._masks else b""
+                # Row by row: each raw row is cut to cells before the next is fetched, so at most
+                # one row of big values is held. The guard's LIMIT ends the stream after cap + 1.
+                for raw in fetched:
+                    pulled += sum(map(sys.getsizeof, raw))  # what the row's values cost this process
+                    if pulled > limits.max_result_bytes:
+                        raise SqlTooLarge(
+                            "max_result_bytes",
+                            f"The result would pull more than {mib(limits.max_result_bytes)} into ragbox "
+                            f"(max_result_bytes) after {len(rows) + 1} rows, so the query was stopped. Select "
+                            "less data: fewer rows or columns, substr(col, 1, 1000) or length(col) for "
+                            "long values, or an aggregate.",
+                        )
+                    if len(rows) <= cap:
+                        if masks is not None:
+                            raw = tuple(v if m is None else mask_cell(v, m, key) for v, m in zip(raw, masks, strict=True))
+                        rows.append(tuple(_cell(v, limits.max_cell_chars) for v in raw))
         elapsed_ms = (time.perf_counter() - started) * 1000
         return QueryResult(columns, tuple(rows[:cap]), len(rows) > cap, round(elapsed_ms, 2), guarded.sql)
 

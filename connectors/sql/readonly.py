@@ -124,6 +124,11 @@ class ReadOnlyBackend(ABC):
         """Our error for ``exc`` (a driver error) when a size or memory limit stopped the query."""
         return None
 
+    def bind_session(self, conn: Connection, settings: Mapping[str, str], role: str | None) -> None:
+        """Make ``settings`` (``ragbox.claim.*``) and ``role`` hold for the rest of the transaction."""
+        raise SqlError(f"{self.display_name} databases have no per-caller settings or roles; "
+                       "use [[databases.row_filter]].")
+
     def row_count(self, conn: Connection, table: str) -> int | None:
         """Rows in ``table`` (a name from the inspector), exact unless the backend estimates."""
         return conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar()
@@ -469,6 +474,13 @@ class PostgresBackend(ReadOnlyBackend):
                 "Build less data: fewer and smaller values, no huge aggregates; filter first.",
             )
         return None
+
+    def bind_session(self, conn: Connection, settings: Mapping[str, str], role: str | None) -> None:
+        # set_config with is_local = true: bound values, undone by the rollback every read ends with.
+        for name, value in settings.items():
+            conn.execute(sa.text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+        if role is not None:
+            conn.execute(sa.text("SELECT set_config('role', :role, true)"), {"role": role})
 
     def row_count(self, conn: Connection, table: str) -> int | None:
         # The planner's estimate: an exact count(*) of a big table would eat the time limit.

@@ -210,3 +210,59 @@ def test_the_scope_rewrites_every_table_reference_and_binds_the_claim():
 def test_row_filters_need_a_backend_that_binds_them():
     with pytest.raises(SqlError, match="row_filter"):
         SqlDatabase("mysql+pymysql://u:p@127.0.0.1/x", row_filters=FILTERS)
+
+
+# -- PostgreSQL's own layer: row-level security under the caller's role and claims -------------
+
+RLS = """
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ragbox_region_reader') THEN
+    CREATE ROLE ragbox_region_reader NOLOGIN;
+  END IF;
+END $$;
+GRANT USAGE ON SCHEMA public TO ragbox_region_reader;
+GRANT SELECT ON clients TO ragbox_region_reader;
+ALTER TABLE clients ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS by_region ON clients;
+CREATE POLICY by_region ON clients FOR SELECT TO ragbox_region_reader USING (
+  region_id = ANY (string_to_array(current_setting('ragbox.claim.region', true), ',')::int[]));
+"""
+
+
+@pytest.fixture
+def rls_db(governed_pg_url):
+    import sqlalchemy as sa
+
+    load_tables(governed_pg_url, {"clients": CLIENTS})
+    engine = sa.create_engine(governed_pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(RLS)
+    engine.dispose()
+    # No row_filter here: PostgreSQL's policy alone scopes the rows.
+    db = SqlDatabase(governed_pg_url, session_claims=["region"], role_claim="db_role")
+    yield db
+    db.close()
+
+
+@pytest.mark.postgres
+def test_postgres_row_level_security_sees_the_callers_role_and_claims(rls_db):
+    me = {"sub": "alice", "db_role": "ragbox_region_reader", "region": [1]}
+    assert {r[0] for r in rls_db.run_query("SELECT name FROM clients", claims=me).rows} == {"Alpha Mills", "Cobalt Farms"}
+    both = {**me, "region": [1, 2]}
+    assert len(rls_db.run_query("SELECT name FROM clients", claims=both).rows) == 4
+    assert rls_db.run_query("SELECT name FROM clients", claims={**me, "region": []}).rows == ()
+    # The setting and the role last one transaction: the next caller starts clean.
+    assert len(rls_db.run_query("SELECT name FROM clients").rows) == 5
+    assert rls_db.run_query("SELECT current_user").rows != (("ragbox_region_reader",),)
+    with pytest.raises(SqlRefused, match="'db_role' claim"):
+        rls_db.run_query("SELECT name FROM clients", claims={"sub": "x", "region": [1]})
+    with pytest.raises(SqlError):  # a role the login role may not become
+        rls_db.run_query("SELECT 1", claims={**me, "db_role": "pg_read_server_files_nope"})
+    # The caller cannot change its own settings: set_config is refused by the guard.
+    with pytest.raises(SqlRefused):
+        rls_db.run_query("SELECT set_config('ragbox.claim.region', '2', true)", claims=me)
+
+
+def test_postgres_claims_need_postgres(tmp_path):
+    with pytest.raises(SqlError, match="PostgreSQL"):
+        SqlDatabase(f"sqlite:///{tmp_path / 'x.db'}", session_claims=["region"])
