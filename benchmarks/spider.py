@@ -190,6 +190,27 @@ def ask_zeroshot(agent: Agent, q: Question, ddl: str) -> tuple[str | None, int, 
     return (extract_sql(reply.text) or None), 1, reply.prompt_tokens
 
 
+def default_embedder() -> str:
+    """MiniLM when ../shared/models has it, else the hashing embedder."""
+    return "default" if (MODELS / "all-MiniLM-L6-v2").is_dir() else "hashing"
+
+
+def open_agent(stack: ExitStack, db_ids: list[str], data: Path, *, provider: str, llm_host: str | None, model: str,
+               fake: bool, embedder: str) -> tuple[Agent, str]:
+    """An agent over ``db_ids`` through the in-memory all-sources server, in a temporary data_dir that
+    ``stack`` removes; with ``fake``, on the fake LLM. Returns the agent and the LLM's URL."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    tmp = stack.enter_context(tempfile.TemporaryDirectory())
+    if fake:
+        server = stack.enter_context(FakeLLM(models=(model,)))
+        server.reset(policy=fake_policy)
+        llm_host = server.url + ("/v1" if provider == "openai" else "")
+    embeddings = {"provider": embedder, **({"models_dir": str(MODELS)} if embedder == "default" else {})}
+    config = make_config(db_ids, data, {"provider": provider, "host": llm_host, "model": model}, embeddings, tmp)
+    spec = ServerSpec(target=build_all_server(config, {}), label="python -m servers all (in memory)")
+    return stack.enter_context(Agent(config, [spec], settings=AgentSettings())), str(llm_host)
+
+
 def fake_policy(request: Request) -> Json | Text:
     """Counts the rows of the first table in the prompt: right for "how many X are there?"."""
     found = re.search(r'CREATE TABLE (?:IF NOT EXISTS )?("[^"]+"|`[^`]+`|\w+)', request.prompt, re.IGNORECASE)
@@ -278,18 +299,10 @@ def main(data: Path, llm_host: str | None, model: str, provider: str, fake: bool
     systems = (only,) if only else SYSTEMS
     db_ids = sorted({q.db_id for q in questions})
     ddls = {d: ddl_of(data / "dbs" / f"{d}.sqlite") for d in db_ids}
-    embedder = embedder or ("default" if (MODELS / "all-MiniLM-L6-v2").is_dir() else "hashing")
-    embeddings = {"provider": embedder, **({"models_dir": str(MODELS)} if embedder == "default" else {})}
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        if fake:
-            server = stack.enter_context(FakeLLM(models=(model,)))
-            server.reset(policy=fake_policy)
-            llm_host = server.url + ("/v1" if provider == "openai" else "")
-        llm = {"provider": provider, "host": llm_host, "model": model}
-        config = make_config(db_ids, data, llm, embeddings, tmp)
-        spec = ServerSpec(target=build_all_server(config, {}), label="python -m servers all (in memory)")
-        agent = stack.enter_context(Agent(config, [spec], settings=AgentSettings()))
+    embedder = embedder or default_embedder()
+    with ExitStack() as stack:
+        agent, llm_host = open_agent(stack, db_ids, data, provider=provider, llm_host=llm_host, model=model,
+                                     fake=fake, embedder=embedder)
         meta = {"model": model, "provider": provider, "llm_host": llm_host, "fake": fake, "embedder": embedder,
                 "questions": len(questions), "every": every, "systems": list(systems)}
         print(f"{len(questions)} questions on {len(db_ids)} databases; model {model} at {llm_host}", flush=True)

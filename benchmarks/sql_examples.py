@@ -19,9 +19,7 @@ Both passes over the asked half run the same SQL route (``benchmarks/spider.py``
 from __future__ import annotations
 
 import json
-import logging
 import sys
-import tempfile
 from collections import defaultdict
 from contextlib import ExitStack
 from dataclasses import asdict, replace
@@ -35,15 +33,12 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from spider import (  # noqa: E402
-    DEFAULT_DATA, MODELS, Outcome, Question, fake_policy, load_questions, make_config, run_one,
-    source_name,
+    DEFAULT_DATA, Outcome, Question, default_embedder, load_questions, open_agent, run_one, source_name,
 )
 
-from agent import Agent, AgentSettings, ServerSpec  # noqa: E402
+from agent import Agent  # noqa: E402
 from agent.examples import unsafe_reason  # noqa: E402
 from connectors.config import DatabaseSource  # noqa: E402
-from servers.all import build_all_server  # noqa: E402
-from testkit.llm_server import FakeLLM  # noqa: E402
 
 
 def split(questions: list[Question]) -> tuple[list[Question], list[Question]]:
@@ -103,17 +98,9 @@ def main(data: Path, llm_host: str | None, model: str, provider: str, fake: bool
     questions = load_questions(data, limit, every)
     confirmed, asked = split(questions)
     db_ids = sorted({q.db_id for q in questions})
-    embedder = "default" if (MODELS / "all-MiniLM-L6-v2").is_dir() else "hashing"
-    embeddings = {"provider": embedder, **({"models_dir": str(MODELS)} if embedder == "default" else {})}
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        if fake:
-            server = stack.enter_context(FakeLLM(models=(model,)))
-            server.reset(policy=fake_policy)
-            llm_host = server.url + ("/v1" if provider == "openai" else "")
-        config = make_config(db_ids, data, {"provider": provider, "host": llm_host, "model": model}, embeddings, tmp)
-        spec = ServerSpec(target=build_all_server(config, {}), label="python -m servers all (in memory)")
-        agent = stack.enter_context(Agent(config, [spec], settings=AgentSettings()))
+    with ExitStack() as stack:
+        agent, llm_host = open_agent(stack, db_ids, data, provider=provider, llm_host=llm_host, model=model,
+                                     fake=fake, embedder=default_embedder())
         print(f"{len(questions)} questions on {len(db_ids)} databases: {len(confirmed)} to confirm, "
               f"{len(asked)} asked; model {model} at {llm_host}", flush=True)
 
